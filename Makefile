@@ -1,0 +1,124 @@
+# fairc: `make` builds libfairc.a, libfairc.so and bin/fairc; `make test` runs every test;
+# `make asan` runs them under ASan+UBSan; `make fuzz` builds and runs the libFuzzer targets;
+# `make bench` runs the benchmarks; `make install PREFIX=... DESTDIR=...`.
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CFLAGS ?= -O2 -g
+# ALL_* extend the user's flags, so `make CFLAGS=...` cannot drop required ones.
+# No -ffast-math: metrics must see NaN and inf.
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DFAIRC_BUILDING -Iinclude -Isrc \
+             -Wall -Wextra -Werror -fPIC -fvisibility=hidden $(CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS)
+LDLIBS = -lm
+
+BLAS ?= auto
+ifeq ($(BLAS),auto)
+  BLAS := $(shell pkg-config --exists openblas 2>/dev/null && echo openblas || echo none)
+endif
+ifneq ($(BLAS),none)
+  ALL_CFLAGS += -DFAIRC_HAVE_CBLAS $(shell pkg-config --cflags $(BLAS))
+  LDLIBS += $(shell pkg-config --libs $(BLAS))
+endif
+
+OPENMP ?= auto
+ifeq ($(OPENMP),auto)
+  OPENMP := $(shell echo 'int main(void){return 0;}' | \
+    $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo 1 || echo 0)
+endif
+ifeq ($(OPENMP),1)
+  ALL_CFLAGS += -fopenmp
+  ALL_LDFLAGS += -fopenmp
+endif
+
+B ?= build
+LIB_SRC := $(sort $(wildcard src/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+
+.PHONY: all test asan fuzz fuzz-build bench install uninstall clean check-symbols
+all: $(B)/libfairc.a $(B)/libfairc.so bin/fairc
+
+$(B)/%.o: %.c include/fairc.h $(wildcard src/*.h) $(wildcard tests/*.h) $(wildcard cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/libfairc.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libfairc.so: $(LIB_OBJ)
+	$(CC) -shared $(ALL_LDFLAGS) -Wl,-soname,libfairc.so.0 -o $@ $^ $(LDLIBS)
+
+bin/fairc: $(CLI_OBJ) $(B)/libfairc.a
+	@mkdir -p bin
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libfairc.a $(LDLIBS)
+
+$(B)/test_runner: $(TEST_OBJ) $(B)/libfairc.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libfairc.a $(LDLIBS)
+
+# The test runner ends with "N passed, N failed, N skipped" and exits non-zero on a failure.
+# FAIRC_BIN points the CLI tests at the binary of this build.
+test: all $(B)/test_runner
+	FAIRC_BIN=$(CURDIR)/bin/fairc $(B)/test_runner $(TESTS)
+
+# Everything again under AddressSanitizer and UBSan, in its own build tree.
+asan:
+	$(MAKE) B=build-asan OPENMP=0 BLAS=none \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" build-asan/test_runner bin-asan
+	ASAN_OPTIONS=detect_leaks=1 FAIRC_BIN=$(CURDIR)/build-asan/fairc build-asan/test_runner $(TESTS)
+
+.PHONY: bin-asan
+bin-asan: $(CLI_OBJ) $(B)/libfairc.a
+	$(CC) $(ALL_LDFLAGS) -o $(B)/fairc $(CLI_OBJ) $(B)/libfairc.a $(LDLIBS)
+
+# libFuzzer targets (clang). FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 30
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DFAIRC_BUILDING -Iinclude -Isrc -g -O1 \
+             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz-build: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+build-fuzz/%: fuzz/%.c $(LIB_SRC) include/fairc.h $(wildcard src/*.h)
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lm
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_SRC:fuzz/%.c=%); do \
+	  mkdir -p build-fuzz/corpus-$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	    -print_final_stats=1 build-fuzz/corpus-$$t fuzz/corpus/$$t 2>build-fuzz/$$t.log \
+	    || { tail -40 build-fuzz/$$t.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|Done' build-fuzz/$$t.log | tail -2; \
+	done
+
+bench: all
+	bench/run
+
+check-symbols: $(B)/libfairc.so
+	@bad=$$(nm -D --defined-only $(B)/libfairc.so | awk '$$2 ~ /[TDBR]/ {print $$3}' | grep -v '^fairc_' || true); \
+	if [ -n "$$bad" ]; then echo "exported symbols without the fairc_ prefix: $$bad"; exit 1; fi; \
+	echo "libfairc.so exports only fairc_* symbols"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/fairc.h $(DESTDIR)$(PREFIX)/include/fairc.h
+	install -m 644 $(B)/libfairc.a $(DESTDIR)$(PREFIX)/lib/libfairc.a
+	install -m 755 $(B)/libfairc.so $(DESTDIR)$(PREFIX)/lib/libfairc.so.0
+	ln -sf libfairc.so.0 $(DESTDIR)$(PREFIX)/lib/libfairc.so
+	install -m 755 bin/fairc $(DESTDIR)$(PREFIX)/bin/fairc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define FAIRC_VERSION "\(.*\)"/\1/p' include/fairc.h)|g' \
+	  fairc.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/fairc.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/fairc.h $(DESTDIR)$(PREFIX)/lib/libfairc.a \
+	  $(DESTDIR)$(PREFIX)/lib/libfairc.so $(DESTDIR)$(PREFIX)/lib/libfairc.so.0 \
+	  $(DESTDIR)$(PREFIX)/bin/fairc $(DESTDIR)$(PREFIX)/lib/pkgconfig/fairc.pc
+
+clean:
+	rm -rf build build-asan build-fuzz bin

@@ -1,0 +1,34 @@
+/* cli.h: what the subcommands of the fairc tool share: argument helpers and the progress bar. */
+#ifndef FAIRC_CLI_H
+#define FAIRC_CLI_H
+
+#include "fairc.h"
+
+#include <stdio.h>
+
+int cmd_audit(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+
+/* Option parsing: "--name value" or "--name=value". Returns the value of option name at argv[*i]
+ * (advancing *i) or NULL if argv[*i] is not that option. Prints a usage error and sets *bad when
+ * the value is missing. */
+const char *cli_opt(int argc, char **argv, int *i, const char *name, int *bad);
+int cli_flag(char **argv, int i, const char *name);
+/* Strict numbers; print "fairc: --name: ..." and return -1 when not valid. */
+int cli_double(const char *name, const char *s, double *out);
+int cli_u64(const char *name, const char *s, uint64_t *out);
+/* Splits a comma-separated list into a growing array of strings (pointers into a copy). */
+int cli_split(const char *list, char ***items, size_t *n);
+/* A progress bar on stderr when it is a terminal; silent otherwise. user: a cli_progress. */
+typedef struct cli_progress {
+    int enabled;
+    double start_s;
+    const char *what;
+} cli_progress;
+void cli_progress_init(cli_progress *p, const char *what);
+int cli_progress_cb(void *user, double fraction, const char *what);
+void cli_progress_done(cli_progress *p);
+/* Writes text to path atomically ("-" or NULL: stdout). */
+int cli_write_output(const char *path, const char *text);
+
+#endif
