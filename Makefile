@@ -40,7 +40,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all test asan fuzz fuzz-build bench install uninstall clean check-symbols
+.PHONY: all test asan fuzz fuzz-build bench install uninstall clean check-symbols check demo
 all: $(B)/libfairc.a $(B)/libfairc.so bin/fairc
 
 $(B)/%.o: %.c include/fairc.h $(wildcard src/*.h) $(wildcard tests/*.h) $(wildcard cli/*.h)
@@ -96,6 +96,20 @@ fuzz: fuzz-build
 	  grep -E 'stat::number_of_executed_units|Done' build-fuzz/$$t.log | tail -2; \
 	done
 
+# The README's two commands: `make demo` (build, then the main job on built-in data) and
+# `make check` (build and pass everything: fuzz smoke, the suite under ASan+UBSan, exported
+# symbols, then the plain suite, whose last line is "N passed, N failed, N skipped").
+demo: all
+	bin/fairc synth --rows 200000 --groups 4 --seed 1 -o demo.csv
+	bin/fairc audit demo.csv --label y --pred yhat --sensitive sex,group --weight weight
+
+check:
+	$(MAKE) fuzz
+	$(MAKE) asan
+	$(MAKE) check-symbols
+	$(MAKE) BLAS=none OPENMP=0 B=build-portable build-portable/libfairc.a
+	$(MAKE) test
+
 bench: all
 	bench/run
 
@@ -121,4 +135,4 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/bin/fairc $(DESTDIR)$(PREFIX)/lib/pkgconfig/fairc.pc
 
 clean:
-	rm -rf build build-asan build-fuzz bin
+	rm -rf build build-asan build-fuzz build-portable bin demo.csv

@@ -730,21 +730,6 @@ FAIRC_API int fairc_audit_file(const char *path, const fairc_read_options *ropt,
 
 /* ---- in memory ------------------------------------------------------------------------------ */
 
-/* Sums rows [lo, hi) of one chunk into acc (G x 4 cells, already zeroed). Unweighted rows only
- * count; the weights of a chunk are then exactly its counts, so no floating-point sum is needed. */
-static void chunk_sums(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
-                       const double *score, const double *w, const int32_t *group,
-                       fairc_group_acc *acc)
-{
-    if (!w && !score) {
-        for (size_t i = lo; i < hi; i++) acc[group[i]].rows[2 * y[i] + yhat[i]]++;
-        return;
-    }
-    for (size_t i = lo; i < hi; i++)
-        fairc_group_acc_add(&acc[group[i]], 2 * y[i] + yhat[i], w ? w[i] : 1.0,
-                            score ? score[i] : NAN);
-}
-
 FAIRC_API int fairc_audit_arrays(size_t N, const uint8_t *y, const uint8_t *yhat,
                                  const double *score, const double *w, const int32_t *group,
                                  size_t G, const char *const *group_names,
@@ -784,7 +769,7 @@ FAIRC_API int fairc_audit_arrays(size_t N, const uint8_t *y, const uint8_t *yhat
 #endif
     for (size_t c = 0; c < n_chunks; c++) {
         size_t lo = c * FAIRC_CHUNK_ROWS, hi = lo + FAIRC_CHUNK_ROWS < N ? lo + FAIRC_CHUNK_ROWS : N;
-        chunk_sums(lo, hi, y, yhat, score, w, group, part + c * G);
+        fairc_kernel_chunk(lo, hi, y, yhat, score, w, group, G, part + c * G);
     }
     /* Combine chunk partials in chunk order: the same result for every thread count. */
     for (size_t g = 0; g < G; g++) {

@@ -66,4 +66,11 @@ static inline void fairc_group_acc_add(fairc_group_acc *a, int cell, double w, d
 void fairc_group_acc_flush(fairc_group_acc *a);
 void fairc_group_acc_finish(const fairc_group_acc *a, fairc_confusion *out);
 
+/* The in-memory kernel (kernel.c): sums rows [lo, hi) of one chunk into acc (G groups, zeroed).
+ * y, yhat in {0,1}; group in [0, G); w and score may be NULL. Without weights and scores only the
+ * row counts are filled (the chunk's weights are then exactly its counts). */
+void fairc_kernel_chunk(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
+                        const double *score, const double *w, const int32_t *group, size_t G,
+                        fairc_group_acc *acc);
+
 #endif

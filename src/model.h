@@ -121,10 +121,10 @@ void fairc_logistic_params_init(fairc_logistic_params *p);
 const char *fairc_logistic_params_check(const fairc_logistic_params *p);
 
 /* Fits coef (D + 1: beta at 0, intercept at D). With warm_start coef is the starting point;
- * else it is overwritten. Needs labels of both classes among rows with positive weight
- * (unless the model has neither intercept nor ... infinite C: see linear.c). Not converging
- * within max_iter is not an error: info->converged says so. info may be NULL. On error or
- * cancel coef holds the last accepted iterate. */
+ * else it is overwritten. With an intercept or without penalty, rows of positive weight must
+ * hold both labels (else the optimum is at infinity): FAIRC_EINVAL. Not converging within
+ * max_iter is not an error: info->converged says so. info may be NULL. On error or cancel coef
+ * holds the last accepted iterate. */
 int fairc_logistic_fit(const fairc_xy *data, const fairc_logistic_params *p, double *coef,
                        fairc_fit_info *info, fairc_status *st);
 

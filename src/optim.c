@@ -79,8 +79,8 @@ void fairc_adam_step(const fairc_adam_params *p, uint64_t t, double *params, con
 uint64_t fairc_rng_below(fairc_rng *r, uint64_t n)
 {
     /* Reject the lowest (2^64 mod n) values, so every residue is equally likely. */
-    uint64_t floor = (0 - n) % n, x;
+    uint64_t reject = (0 - n) % n, x;
     do x = fairc_rng_next(r);
-    while (x < floor);
+    while (x < reject);
     return x % n;
 }

@@ -100,7 +100,7 @@ int fairc_reader_fill(fairc_reader *r, fairc_status *st)
     if (r->cap - r->len < r->cap / 2 || r->cap == r->len) {
         if (r->cap > SIZE_MAX / 4) return fairc_fail(st, FAIRC_ENOMEM, "%.200s: out of memory", r->name), -1;
         size_t cap = 2 * r->cap;
-        unsigned char *p = realloc(r->buf, cap + 1);
+        unsigned char *p = realloc(r->buf, cap + 1 + FAIRC_READER_SLACK);
         if (!p) return fairc_fail(st, FAIRC_ENOMEM, "%.200s: out of memory", r->name), -1;
         r->buf = p;
         r->cap = cap;
@@ -109,7 +109,7 @@ int fairc_reader_fill(fairc_reader *r, fairc_status *st)
     while (r->len < r->cap) {
         long got = source_read(r, r->buf + r->len, r->cap - r->len, st);
         if (got < 0) {
-            r->buf[r->len] = 0;
+            memset(r->buf + r->len, 0, 1 + FAIRC_READER_SLACK);
             return -1;
         }
         if (got == 0) {
@@ -119,7 +119,7 @@ int fairc_reader_fill(fairc_reader *r, fairc_status *st)
         r->len += (size_t)got;
         added += (size_t)got;
     }
-    r->buf[r->len] = 0;
+    memset(r->buf + r->len, 0, 1 + FAIRC_READER_SLACK);
     return added > 0 ? 1 : 0;
 }
 
@@ -323,12 +323,12 @@ int fairc_reader_open_block(const char *path, const void *mem, size_t n_bytes, c
 
     size_t block = block_bytes ? block_bytes : FAIRC_READER_BLOCK_BYTES;
     if (block > SIZE_MAX / 4) block = SIZE_MAX / 4;
-    r->buf = malloc(block + 1);
+    r->buf = malloc(block + 1 + FAIRC_READER_SLACK);
     if (!r->buf) {
         reader_free_all(r);
         return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
     }
-    r->buf[0] = 0;
+    memset(r->buf, 0, 1 + FAIRC_READER_SLACK);
     r->cap = block;
     r->block = block;
     r->line = 1;

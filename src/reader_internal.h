@@ -23,6 +23,10 @@
 /* Default bytes per read; the buffer grows past it only for a record longer than half of it. */
 #define FAIRC_READER_BLOCK_BYTES ((size_t)256 * 1024)
 
+/* Zero bytes kept after the sentinel (buffer) and after the largest record (rec), so that word-wide
+ * scans and copies of short fields may read or write a little past the end. */
+#define FAIRC_READER_SLACK 16
+
 /* Parser return value meaning "the window ended inside the record: fill and call again". */
 #define FAIRC_NEED_MORE 2
 
@@ -44,7 +48,7 @@ struct fairc_reader {
     size_t mem_len, mem_pos;
     uint64_t size; /* total bytes when known, else 0 */
 
-    /* Block buffer: buf[0, len) valid, buf[len] == 0, cap + 1 bytes allocated. */
+    /* Block buffer: buf[0, len) valid, buf[len, len + 1 + SLACK) zero, cap + 1 + SLACK allocated. */
     unsigned char *buf;
     size_t cap, len, pos; /* pos: first byte not yet consumed */
     size_t block;         /* bytes per read at the start */

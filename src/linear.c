@@ -1,0 +1,680 @@
+/* linear.c: linear models. Weighted L2 logistic regression (scikit-learn's objective) by
+ * trust-region Newton with conjugate gradients; weighted ridge regression by the normal
+ * equations; scores and probabilities of a linear model. Parameters: beta (D) at 0, intercept at
+ * D. Not here: gradient-trained models (mlp.c, which also trains a linear model as an MLP with no
+ * hidden layer when a fairness penalty needs per-batch gradients).
+ *
+ * Solver choice. The logistic objective is smooth and strictly convex, and multiplying a vector by
+ * its Hessian X^T diag(h) X + I/C costs two passes over X, so Newton's method is cheap and
+ * converges quadratically: a relative gradient of 1e-10 takes a few dozen Newton steps where
+ * L-BFGS takes hundreds (scikit-learn's lbfgs stops after 302 iterations at its loose default tol
+ * on Adult). Each Newton system is solved inexactly by conjugate gradients, preconditioned by the
+ * Hessian's diagonal (one-hot columns differ in scale by orders of magnitude), inside a trust
+ * region, which keeps steps safe far from the optimum (the idea of Lin, Weng and Keerthi's TRON;
+ * this is our own implementation). The CG tolerance shrinks with the gradient (an Eisenstat-Walker
+ * forcing term), so the last steps are nearly exact Newton steps. The gradient test is relative to
+ * the gradient at coef = 0, as liblinear's is, so a warm start at the optimum takes 0 steps.
+ *
+ * The step-acceptance test compares the model's predicted decrease with the actual decrease
+ * f(old) - f(new). Near the optimum that difference is far below f's rounding error, so it is not
+ * computed as a difference of two sums: each row's loss difference is computed directly
+ * (softplus_diff below) and those are summed, which keeps the ratio meaningful to the end.
+ *
+ * Determinism: every sum over rows is taken in 256-row blocks (plain double sums inside a block, in
+ * row order), and the block partials are added in block order with Neumaier compensation. Blocks
+ * run in parallel under OpenMP (schedule(static), no reduction clause), and only
+ * MAX_PARTIAL_DOUBLES of partials are kept at once; neither changes the order of the additions, so
+ * any thread count gives the same bits. */
+#include "blas.h"
+#include "model.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define BLOCK_ROWS 256
+#define MAX_PARTIAL_DOUBLES ((size_t)1 << 20)
+#define LINREG_MAX_D 4096
+
+static int thread_count(int threads)
+{
+#ifdef _OPENMP
+    return threads > 0 ? threads : omp_get_max_threads();
+#else
+    (void)threads;
+    return 1;
+#endif
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Block sums                                                                                  */
+
+/* Adds rows [r0, r1) into part (P doubles, zeroed by the caller); scratch is the block's own. */
+typedef void (*block_fn)(void *ctx, size_t r0, size_t r1, double *part, double *scratch);
+
+typedef struct {
+    double *buf;      /* group slots of (P + S) doubles */
+    size_t group;     /* blocks whose partials are kept at once */
+    size_t P_max, S;  /* partial and scratch sizes the buffer was made for */
+    int threads;
+} reducer;
+
+static int reducer_init(reducer *rd, size_t P_max, size_t S, int threads, fairc_status *st)
+{
+    size_t slot = P_max + S, group = MAX_PARTIAL_DOUBLES / slot;
+    if (group > 256) group = 256;
+    if (group < 1) group = 1;
+    rd->buf = malloc(group * slot * sizeof *rd->buf);
+    if (!rd->buf) return fairc_fail(st, FAIRC_ENOMEM, "out of memory for %zu partial sums", group * slot);
+    rd->group = group;
+    rd->P_max = P_max;
+    rd->S = S;
+    rd->threads = thread_count(threads);
+    return FAIRC_OK;
+}
+
+/* total[0..P) <- sum over blocks, in block order, of fn's partials (Neumaier). */
+static void reduce_blocks(const reducer *rd, size_t N, size_t P, block_fn fn, void *ctx,
+                          fairc_ksum *total)
+{
+    size_t slot = rd->P_max + rd->S, nblocks = (N + BLOCK_ROWS - 1) / BLOCK_ROWS;
+    for (size_t k = 0; k < P; k++) total[k] = (fairc_ksum){0, 0};
+    for (size_t b0 = 0; b0 < nblocks; b0 += rd->group) {
+        size_t nb = nblocks - b0 < rd->group ? nblocks - b0 : rd->group;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(rd->threads) if (nb > 1 && rd->threads > 1)
+#endif
+        for (size_t j = 0; j < nb; j++) {
+            double *part = rd->buf + j * slot;
+            size_t r0 = (b0 + j) * BLOCK_ROWS, r1 = r0 + BLOCK_ROWS < N ? r0 + BLOCK_ROWS : N;
+            memset(part, 0, P * sizeof *part);
+            fn(ctx, r0, r1, part, part + rd->P_max);
+        }
+        for (size_t j = 0; j < nb; j++)
+            for (size_t k = 0; k < P; k++) fairc_ksum_add(&total[k], rd->buf[j * slot + k]);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Logistic regression                                                                         */
+
+void fairc_logistic_params_init(fairc_logistic_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->C = 1.0;
+    p->fit_intercept = 1;
+    p->tol = 1e-10;
+    p->max_iter = 100;
+}
+
+const char *fairc_logistic_params_check(const fairc_logistic_params *p)
+{
+    if (!(p->C > 0)) return "C must be a number > 0 (INFINITY for no penalty)";
+    if (!(p->tol >= 0) || !isfinite(p->tol)) return "tol must be a finite number >= 0";
+    if (p->max_iter < 0) return "max_iter must be >= 0";
+    if (p->fit_intercept != 0 && p->fit_intercept != 1) return "fit_intercept must be 0 or 1";
+    if (p->warm_start != 0 && p->warm_start != 1) return "warm_start must be 0 or 1";
+    if (p->threads < 0) return "threads must be >= 0 (0: OpenMP's choice)";
+    return NULL;
+}
+
+/* softplus(a) - softplus(b), accurate even when a and b are close: softplus(a) =
+ * softplus(b) + log1p(sigmoid(b) expm1(a - b)). Far apart, the plain difference loses nothing. */
+static double softplus_diff(double a, double b)
+{
+    double d = a - b;
+    if (fabs(d) <= 30) return log1p(fairc_sigmoid(b) * expm1(d));
+    return fairc_softplus(a) - fairc_softplus(b);
+}
+
+typedef struct {
+    const fairc_xy *data;
+    size_t D;
+    /* eval pass */
+    const double *coef;  /* (D + 1) */
+    const double *z_old; /* (N) scores of the previous iterate, or NULL */
+    double *z, *h;       /* (N) out: scores x.beta + b, and Hessian weights w p (1 - p) */
+    /* Hessian-vector pass */
+    const double *v; /* (D + 1) */
+    const double *hw; /* (N) Hessian weights */
+} lr_ctx;
+
+/* Partial layout of the eval pass: loss (s, c), actual decrease (s, c), gradient (D + 1),
+ * Hessian diagonal (D + 1). */
+#define EV_LOSS 0
+#define EV_ARED 2
+#define EV_GRAD 4
+static size_t eval_P(size_t D) { return EV_GRAD + 2 * (D + 1); }
+
+static void eval_block(void *vctx, size_t r0, size_t r1, double *part, double *scratch)
+{
+    (void)scratch;
+    const lr_ctx *c = vctx;
+    const fairc_xy *d = c->data;
+    size_t D = c->D;
+    double *g = part + EV_GRAD, *hd = g + D + 1, b = c->coef[D];
+    fairc_ksum loss = {0, 0}, ared = {0, 0};
+    for (size_t i = r0; i < r1; i++) {
+        const float *x = d->X + i * D;
+        double z = fairc_dot_fd(x, c->coef, D) + b, wi = d->w ? d->w[i] : 1.0, yi = d->y[i];
+        c->z[i] = z;
+        /* loss = softplus(m) with margin m = z (y = 0) or -z (y = 1); p = sigmoid(z), q = 1 - p */
+        double e = exp(-fabs(z)), big = 1.0 / (1.0 + e), small = e / (1.0 + e);
+        double p = z >= 0 ? big : small, q = z >= 0 ? small : big, m = yi == 1 ? -z : z;
+        fairc_ksum_add(&loss, wi * ((m > 0 ? m : 0.0) + log1p(e)));
+        if (c->z_old) {
+            double m_old = yi == 1 ? -c->z_old[i] : c->z_old[i];
+            fairc_ksum_add(&ared, wi * softplus_diff(m_old, m));
+        }
+        double r = wi * (yi == 1 ? -q : p), h = wi * p * q;
+        c->h[i] = h;
+        if (r != 0) fairc_axpy_fd(r, x, g, D);
+        if (h != 0) fairc_axpy_sq_fd(h, x, hd, D);
+        g[D] += r;
+        hd[D] += h;
+    }
+    part[EV_LOSS] = loss.s;
+    part[EV_LOSS + 1] = loss.c;
+    part[EV_ARED] = ared.s;
+    part[EV_ARED + 1] = ared.c;
+}
+
+static void hv_block(void *vctx, size_t r0, size_t r1, double *part, double *scratch)
+{
+    (void)scratch;
+    const lr_ctx *c = vctx;
+    size_t D = c->D;
+    for (size_t i = r0; i < r1; i++) {
+        double t = c->hw[i];
+        if (t == 0) continue;
+        const float *x = c->data->X + i * D;
+        t *= fairc_dot_fd(x, c->v, D) + c->v[D];
+        fairc_axpy_fd(t, x, part, D);
+        part[D] += t;
+    }
+}
+
+/* Everything a fit needs, allocated once. Vectors have D + 1 entries; the optimisation runs
+ * over the first n of them (n = D without an intercept, whose entry then stays 0). */
+typedef struct {
+    const fairc_xy *data;
+    size_t D, n;
+    double inv_C;
+    reducer rd;
+    fairc_ksum *total;
+    double *mem;
+    double *z, *h, *z_new, *h_new;                  /* (N) each */
+    double *g, *hd, *g_new, *hd_new, *coef_new;    /* (D + 1) each */
+    double *s, *r, *dir, *Hd, *M, *t;               /* CG vectors (D + 1) each */
+} lr_fit;
+
+static void lr_fit_free(lr_fit *F)
+{
+    free(F->mem);
+    free(F->total);
+    free(F->rd.buf);
+}
+
+static int lr_fit_init(lr_fit *F, const fairc_xy *data, const fairc_logistic_params *p,
+                       fairc_status *st)
+{
+    memset(F, 0, sizeof *F);
+    size_t D = data->D, N = data->N, n1 = D + 1;
+    F->data = data;
+    F->D = D;
+    F->n = p->fit_intercept ? D + 1 : D;
+    F->inv_C = isinf(p->C) ? 0.0 : 1.0 / p->C;
+    if (N > (SIZE_MAX / sizeof(double) - 11 * n1) / 4)
+        return fairc_fail(st, FAIRC_ENOMEM, "too many rows");
+    F->mem = calloc(4 * N + 11 * n1, sizeof *F->mem);
+    F->total = malloc(eval_P(D) * sizeof *F->total);
+    if (!F->mem || !F->total) {
+        lr_fit_free(F);
+        return fairc_fail(st, FAIRC_ENOMEM, "out of memory for logistic regression on %zu rows", N);
+    }
+    int rc = reducer_init(&F->rd, eval_P(D), 0, p->threads, st);
+    if (rc != FAIRC_OK) {
+        lr_fit_free(F);
+        return rc;
+    }
+    double *q = F->mem;
+    double **vec[] = {&F->g, &F->hd, &F->g_new, &F->hd_new, &F->coef_new, &F->s, &F->r,
+                      &F->dir, &F->Hd, &F->M, &F->t};
+    F->z = q, q += N;
+    F->h = q, q += N;
+    F->z_new = q, q += N;
+    F->h_new = q, q += N;
+    for (size_t k = 0; k < sizeof vec / sizeof *vec; k++) *vec[k] = q, q += n1;
+    return FAIRC_OK;
+}
+
+/* Objective, gradient and Hessian diagonal at coef; scores into z, Hessian weights into h. With
+ * z_old, *ared gets sum_i w_i (loss_i(z_old) - loss_i(z)) computed row by row. */
+static double lr_evaluate(lr_fit *F, const double *coef, const double *z_old, double *z, double *h,
+                          double *g, double *hd, double *ared)
+{
+    size_t D = F->D;
+    lr_ctx c = {.data = F->data, .D = D, .coef = coef, .z_old = z_old, .z = z, .h = h};
+    reduce_blocks(&F->rd, F->data->N, eval_P(D), eval_block, &c, F->total);
+    for (size_t k = 0; k <= D; k++) {
+        g[k] = fairc_ksum_value(&F->total[EV_GRAD + k]);
+        hd[k] = fairc_ksum_value(&F->total[EV_GRAD + D + 1 + k]);
+    }
+    double f = fairc_ksum_value(&F->total[EV_LOSS]);
+    if (ared) *ared = fairc_ksum_value(&F->total[EV_ARED]);
+    if (F->inv_C > 0) {
+        f += 0.5 * F->inv_C * fairc_dot(coef, coef, D);
+        for (size_t k = 0; k < D; k++) {
+            g[k] += F->inv_C * coef[k];
+            hd[k] += F->inv_C;
+        }
+    }
+    if (F->n == D) g[D] = hd[D] = 0;
+    return f;
+}
+
+/* out = H v at the iterate whose Hessian weights are F->h. */
+static void lr_hess_vec(lr_fit *F, const double *v, double *out)
+{
+    size_t D = F->D;
+    lr_ctx c = {.data = F->data, .D = D, .v = v, .hw = F->h};
+    reduce_blocks(&F->rd, F->data->N, D + 1, hv_block, &c, F->total);
+    for (size_t k = 0; k <= D; k++) out[k] = fairc_ksum_value(&F->total[k]);
+    for (size_t k = 0; k < D; k++) out[k] += F->inv_C * v[k];
+    if (F->n == D) out[D] = 0;
+}
+
+/* ||x||_M^2 and x.M y for the diagonal M */
+static double dot_m(const double *x, const double *M, const double *y, size_t n)
+{
+    double s = 0;
+    for (size_t k = 0; k < n; k++) s += x[k] * M[k] * y[k];
+    return s;
+}
+
+/* Steihaug's truncated CG on min g.s + s.H s / 2 subject to ||s||_M <= delta, preconditioned by
+ * M: stops when ||r|| <= rtol, at the boundary, or on non-positive curvature. On return s is the
+ * step and r = -g - H s. Returns the number of CG steps; *hit says the step is on the boundary. */
+static int lr_cg(lr_fit *F, double delta, double rtol, int *hit)
+{
+    size_t n = F->n, D = F->D;
+    double *s = F->s, *r = F->r, *d = F->dir, *Hd = F->Hd, *M = F->M, *t = F->t;
+    for (size_t k = 0; k <= D; k++) {
+        s[k] = 0;
+        r[k] = k < n ? -F->g[k] : 0;
+        t[k] = r[k] / M[k];
+        d[k] = t[k];
+    }
+    double rt = fairc_dot(r, t, n);
+    int steps = 0, cap = (int)(n < 1000 ? n : 1000) + 5;
+    *hit = 0;
+    while (sqrt(fairc_dot(r, r, n)) > rtol && steps < cap) {
+        steps++;
+        lr_hess_vec(F, d, Hd);
+        double dHd = fairc_dot(d, Hd, n), alpha = rt / dHd;
+        double ss = dot_m(s, M, s, n), sd = dot_m(s, M, d, n), dd = dot_m(d, M, d, n);
+        if (!(dHd > 0) || ss + 2 * alpha * sd + alpha * alpha * dd > delta * delta) {
+            /* tau >= 0 with ||s + tau d||_M = delta, written to avoid cancellation */
+            double cc = ss - delta * delta, disc = sqrt(sd * sd - dd * cc);
+            double tau = sd >= 0 ? -cc / (sd + disc) : (disc - sd) / dd;
+            fairc_axpy(tau, d, s, n);
+            fairc_axpy(-tau, Hd, r, n);
+            *hit = 1;
+            break;
+        }
+        fairc_axpy(alpha, d, s, n);
+        fairc_axpy(-alpha, Hd, r, n);
+        for (size_t k = 0; k < n; k++) t[k] = r[k] / M[k];
+        double rt_new = fairc_dot(r, t, n), beta = rt_new / rt;
+        rt = rt_new;
+        for (size_t k = 0; k < n; k++) d[k] = t[k] + beta * d[k];
+    }
+    return steps;
+}
+
+/* Diagonal preconditioner from the Hessian diagonal, floored so that no entry is 0. */
+static void lr_precond(lr_fit *F)
+{
+    size_t n = F->n;
+    double top = 0;
+    for (size_t k = 0; k < n; k++) top = F->hd[k] > top ? F->hd[k] : top;
+    for (size_t k = 0; k <= F->D; k++) {
+        double v = k < n ? F->hd[k] : 1.0;
+        F->M[k] = top > 0 ? (v > 1e-12 * top ? v : 1e-12 * top) : 1.0;
+    }
+}
+
+static int check_classes(const fairc_xy *d, fairc_status *st)
+{
+    int seen0 = 0, seen1 = 0;
+    for (size_t i = 0; i < d->N && !(seen0 && seen1); i++) {
+        if (d->w && !(d->w[i] > 0)) continue;
+        if (d->y[i] == 1) seen1 = 1;
+        else seen0 = 1;
+    }
+    if (seen0 && seen1) return FAIRC_OK;
+    return fairc_fail(st, FAIRC_EINVAL,
+                      "every row with positive weight has label %d; logistic regression with an "
+                      "intercept or without penalty needs both labels",
+                      seen1 ? 1 : 0);
+}
+
+int fairc_logistic_objective(const fairc_xy *data, const fairc_logistic_params *p,
+                             const double *coef, double *objective, double *grad,
+                             fairc_status *st)
+{
+    const char *why = fairc_logistic_params_check(p);
+    if (why) return fairc_fail(st, FAIRC_EINVAL, "%s", why);
+    int rc = fairc_xy_validate(data, FAIRC_TASK_CLASSIFY, st);
+    if (rc != FAIRC_OK) return rc;
+    lr_fit F;
+    if ((rc = lr_fit_init(&F, data, p, st)) != FAIRC_OK) return rc;
+    double f = lr_evaluate(&F, coef, NULL, F.z, F.h, F.g, F.hd, NULL);
+    if (objective) *objective = f;
+    if (grad) memcpy(grad, F.g, (data->D + 1) * sizeof *grad);
+    lr_fit_free(&F);
+    return FAIRC_OK;
+}
+
+int fairc_logistic_fit(const fairc_xy *data, const fairc_logistic_params *p, double *coef,
+                       fairc_fit_info *info, fairc_status *st)
+{
+    const char *why = fairc_logistic_params_check(p);
+    if (why) return fairc_fail(st, FAIRC_EINVAL, "%s", why);
+    int rc = fairc_xy_validate(data, FAIRC_TASK_CLASSIFY, st);
+    if (rc != FAIRC_OK) return rc;
+    if ((p->fit_intercept || isinf(p->C)) && (rc = check_classes(data, st)) != FAIRC_OK) return rc;
+    lr_fit F;
+    if ((rc = lr_fit_init(&F, data, p, st)) != FAIRC_OK) return rc;
+    size_t D = F.D, n = F.n;
+    if (!p->warm_start) memset(coef, 0, (D + 1) * sizeof *coef);
+    if (n == D) coef[D] = 0;
+
+    /* The reference gradient at 0 (the first iterate of a cold start). */
+    int warm = 0;
+    for (size_t k = 0; k <= D; k++) warm |= coef[k] != 0;
+    double f = lr_evaluate(&F, coef, NULL, F.z, F.h, F.g, F.hd, NULL), g0norm;
+    if (warm) {
+        memset(F.coef_new, 0, (D + 1) * sizeof *F.coef_new);
+        lr_evaluate(&F, F.coef_new, NULL, F.z_new, F.h_new, F.g_new, F.hd_new, NULL);
+        g0norm = sqrt(fairc_dot(F.g_new, F.g_new, n));
+    } else {
+        g0norm = sqrt(fairc_dot(F.g, F.g, n));
+    }
+    double gnorm = sqrt(fairc_dot(F.g, F.g, n));
+    double scale = g0norm > 0 ? g0norm : gnorm, gtol = p->tol * scale;
+    int it = 0, cg_steps = 0, rejected = 0, converged = gnorm <= gtol;
+    lr_precond(&F);
+    double delta = 0;
+    for (size_t k = 0; k < n; k++) delta += F.g[k] * F.g[k] / F.M[k];
+    delta = sqrt(delta);
+
+    while (!converged && it < p->max_iter) {
+        if (p->progress) {
+            double frac = p->tol > 0 && scale > 0 && gnorm < scale ? log(gnorm / scale) / log(p->tol) : 0;
+            if (p->progress(p->progress_user, frac < 1 ? frac : 1, "logistic regression")) {
+                rc = fairc_fail(st, FAIRC_ECANCEL, "logistic regression cancelled");
+                break;
+            }
+        }
+        it++;
+        /* Forcing term: loose CG far from the optimum, nearly exact Newton steps near it. */
+        double rel = scale > 0 ? gnorm / scale : 0, xi = sqrt(rel) < 0.1 ? sqrt(rel) : 0.1;
+        int hit;
+        cg_steps += lr_cg(&F, delta, xi * gnorm, &hit);
+
+        for (size_t k = 0; k <= D; k++) F.coef_new[k] = coef[k] + (k < n ? F.s[k] : 0);
+        double ared;
+        double f_new = lr_evaluate(&F, F.coef_new, F.z, F.z_new, F.h_new, F.g_new, F.hd_new, &ared);
+        if (F.inv_C > 0) /* penalty part of f(old) - f(new) = -(2 beta.s + s.s) / (2C) */
+            ared -= 0.5 * F.inv_C * (2 * fairc_dot(coef, F.s, D) + fairc_dot(F.s, F.s, D));
+        double pred = 0.5 * (fairc_dot(F.s, F.r, n) - fairc_dot(F.g, F.s, n));
+        double snorm = sqrt(dot_m(F.s, F.M, F.s, n));
+        if (it == 1 && snorm < delta) delta = snorm;
+        if (!(pred > 0)) break; /* no decrease left at this precision */
+        double rho = ared / pred;
+        if (!(rho >= 0.25)) delta = 0.25 * snorm;
+        else if (rho > 0.75 && hit) delta *= 2;
+        if (rho > 1e-4) {
+            rejected = 0;
+            memcpy(coef, F.coef_new, (D + 1) * sizeof *coef);
+            double *sw;
+            sw = F.z, F.z = F.z_new, F.z_new = sw;
+            sw = F.h, F.h = F.h_new, F.h_new = sw;
+            sw = F.g, F.g = F.g_new, F.g_new = sw;
+            sw = F.hd, F.hd = F.hd_new, F.hd_new = sw;
+            f = f_new;
+            gnorm = sqrt(fairc_dot(F.g, F.g, n));
+            converged = gnorm <= gtol;
+            lr_precond(&F);
+        } else if (++rejected > 40) {
+            break; /* the trust region has shrunk to nothing */
+        }
+    }
+    if (info) {
+        info->iterations = it;
+        info->cg_iterations = cg_steps;
+        info->converged = converged;
+        info->objective = f;
+        info->grad_norm = gnorm;
+        info->grad_norm0 = g0norm;
+    }
+    lr_fit_free(&F);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Ridge regression                                                                            */
+
+void fairc_linreg_params_init(fairc_linreg_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->fit_intercept = 1;
+}
+
+const char *fairc_linreg_params_check(const fairc_linreg_params *p)
+{
+    if (!(p->alpha >= 0) || !isfinite(p->alpha)) return "alpha must be a finite number >= 0";
+    if (p->fit_intercept != 0 && p->fit_intercept != 1) return "fit_intercept must be 0 or 1";
+    if (p->threads < 0) return "threads must be >= 0 (0: OpenMP's choice)";
+    return NULL;
+}
+
+typedef struct {
+    const fairc_xy *data;
+    size_t D;
+    const double *xbar; /* (D + 1): feature means, then the label mean (zeros without intercept) */
+} lin_ctx;
+
+/* sums of w, w x (D) and w y */
+static void moment_block(void *vctx, size_t r0, size_t r1, double *part, double *scratch)
+{
+    (void)scratch;
+    const lin_ctx *c = vctx;
+    const fairc_xy *d = c->data;
+    size_t D = c->D;
+    for (size_t i = r0; i < r1; i++) {
+        double wi = d->w ? d->w[i] : 1.0;
+        fairc_axpy_fd(wi, d->X + i * D, part, D);
+        part[D] += wi * d->y[i];
+        part[D + 1] += wi;
+    }
+}
+
+/* Lower triangle of sum_i w_i u_i u_i^T (packed by rows), then sum_i w_i u_i v_i, with
+ * u = x - xbar, v = y - ybar; scratch holds u. */
+static void gram_block(void *vctx, size_t r0, size_t r1, double *part, double *scratch)
+{
+    const lin_ctx *c = vctx;
+    const fairc_xy *d = c->data;
+    size_t D = c->D;
+    double *rhs = part + D * (D + 1) / 2, *u = scratch;
+    for (size_t i = r0; i < r1; i++) {
+        double wi = d->w ? d->w[i] : 1.0;
+        if (wi == 0) continue;
+        const float *x = d->X + i * D;
+        for (size_t j = 0; j < D; j++) u[j] = (double)x[j] - c->xbar[j];
+        for (size_t j = 0; j < D; j++) {
+            double a = wi * u[j];
+            if (a != 0) fairc_axpy(a, u, part + j * (j + 1) / 2, j + 1);
+        }
+        fairc_axpy(wi * (d->y[i] - c->xbar[D]), u, rhs, D);
+    }
+}
+
+/* In-place Cholesky A = L L^T (n x n, lower triangle used). Returns -1 if a pivot is <= tiny. */
+static int cholesky(double *A, size_t n, double tiny)
+{
+    for (size_t j = 0; j < n; j++) {
+        double s = A[j * n + j] - fairc_dot(A + j * n, A + j * n, j);
+        if (!(s > tiny)) return -1;
+        double l = sqrt(s);
+        A[j * n + j] = l;
+        for (size_t i = j + 1; i < n; i++)
+            A[i * n + j] = (A[i * n + j] - fairc_dot(A + i * n, A + j * n, j)) / l;
+    }
+    return 0;
+}
+
+/* Cyclic Jacobi: A (n x n symmetric, destroyed) = V diag(lam) V^T, V's columns orthonormal. */
+static void jacobi_eigen(double *A, size_t n, double *V, double *lam)
+{
+    for (size_t i = 0; i < n * n; i++) V[i] = 0;
+    for (size_t i = 0; i < n; i++) V[i * n + i] = 1;
+    double total = 0;
+    for (size_t i = 0; i < n * n; i++) total += A[i] * A[i];
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0;
+        for (size_t p = 0; p < n; p++)
+            for (size_t q = p + 1; q < n; q++) off += A[p * n + q] * A[p * n + q];
+        if (!(off > 1e-32 * total)) break;
+        for (size_t p = 0; p < n; p++)
+            for (size_t q = p + 1; q < n; q++) {
+                double apq = A[p * n + q];
+                if (apq == 0) continue;
+                /* the rotation that zeroes A[p][q]: t = tan(angle), the root of t^2 + 2 t theta
+                 * = 1 of smaller magnitude */
+                double theta = (A[q * n + q] - A[p * n + p]) / (2 * apq);
+                double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
+                double cs = 1 / sqrt(t * t + 1), sn = t * cs;
+                for (size_t k = 0; k < n; k++) {
+                    if (k == p || k == q) continue;
+                    double akp = A[k * n + p], akq = A[k * n + q];
+                    A[k * n + p] = A[p * n + k] = cs * akp - sn * akq;
+                    A[k * n + q] = A[q * n + k] = sn * akp + cs * akq;
+                }
+                A[p * n + p] -= t * apq;
+                A[q * n + q] += t * apq;
+                A[p * n + q] = A[q * n + p] = 0;
+                for (size_t k = 0; k < n; k++) {
+                    double vkp = V[k * n + p], vkq = V[k * n + q];
+                    V[k * n + p] = cs * vkp - sn * vkq;
+                    V[k * n + q] = sn * vkp + cs * vkq;
+                }
+            }
+    }
+    for (size_t i = 0; i < n; i++) lam[i] = A[i * n + i];
+}
+
+int fairc_linreg_fit(const fairc_xy *data, const fairc_linreg_params *p, double *coef,
+                     fairc_status *st)
+{
+    const char *why = fairc_linreg_params_check(p);
+    if (why) return fairc_fail(st, FAIRC_EINVAL, "%s", why);
+    int rc = fairc_xy_validate(data, FAIRC_TASK_REGRESS, st);
+    if (rc != FAIRC_OK) return rc;
+    size_t D = data->D;
+    if (D > LINREG_MAX_D)
+        return fairc_fail(st, FAIRC_ELIMIT, "linear regression takes at most %d features, not %zu",
+                          LINREG_MAX_D, D);
+    size_t tri = D * (D + 1) / 2, P = tri + D;
+    reducer rd;
+    if ((rc = reducer_init(&rd, P > D + 2 ? P : D + 2, D, p->threads, st)) != FAIRC_OK) return rc;
+    fairc_ksum *total = malloc((P > D + 2 ? P : D + 2) * sizeof *total);
+    double *xbar = calloc(D + 1, sizeof *xbar), *A = malloc((D * D + 1) * sizeof *A);
+    double *bvec = malloc((D + 1) * sizeof *bvec), *V = NULL, *lam = NULL;
+    if (!total || !xbar || !A || !bvec) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory for the normal equations (%zu features)", D);
+        goto done;
+    }
+    lin_ctx c = {.data = data, .D = D, .xbar = xbar};
+    if (p->fit_intercept) {
+        reduce_blocks(&rd, data->N, D + 2, moment_block, &c, total);
+        double W = fairc_ksum_value(&total[D + 1]);
+        for (size_t k = 0; k <= D; k++) xbar[k] = fairc_ksum_value(&total[k]) / W;
+    }
+    reduce_blocks(&rd, data->N, P, gram_block, &c, total);
+    double top = 0;
+    for (size_t j = 0; j < D; j++) {
+        for (size_t k = 0; k <= j; k++)
+            A[j * D + k] = A[k * D + j] = fairc_ksum_value(&total[j * (j + 1) / 2 + k]);
+        A[j * D + j] += p->alpha;
+        top = A[j * D + j] > top ? A[j * D + j] : top;
+        bvec[j] = fairc_ksum_value(&total[tri + j]);
+    }
+    /* Pivots below this are rounding noise of a singular matrix. */
+    double tiny = 1e3 * (double)(D ? D : 1) * DBL_EPSILON * top;
+    if (cholesky(A, D, tiny) == 0) {
+        /* L L^T beta = b: forward, then backward substitution */
+        for (size_t j = 0; j < D; j++) coef[j] = (bvec[j] - fairc_dot(A + j * D, coef, j)) / A[j * D + j];
+        for (size_t j = D; j-- > 0;) {
+            double s = coef[j];
+            for (size_t i = j + 1; i < D; i++) s -= A[i * D + j] * coef[i];
+            coef[j] = s / A[j * D + j];
+        }
+    } else {
+        /* Singular: minimum-norm solution over the eigenvectors whose eigenvalue is not noise. */
+        V = malloc(D * D * sizeof *V);
+        lam = malloc(D * sizeof *lam);
+        if (!V || !lam) {
+            rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory for the normal equations (%zu features)", D);
+            goto done;
+        }
+        for (size_t j = 0; j < D; j++)
+            for (size_t k = 0; k <= j; k++)
+                A[j * D + k] = A[k * D + j] = fairc_ksum_value(&total[j * (j + 1) / 2 + k]) +
+                                              (j == k ? p->alpha : 0);
+        jacobi_eigen(A, D, V, lam);
+        memset(coef, 0, D * sizeof *coef);
+        for (size_t k = 0; k < D; k++) {
+            if (!(lam[k] > tiny)) continue;
+            double proj = 0;
+            for (size_t j = 0; j < D; j++) proj += V[j * D + k] * bvec[j];
+            proj /= lam[k];
+            for (size_t j = 0; j < D; j++) coef[j] += proj * V[j * D + k];
+        }
+    }
+    coef[D] = p->fit_intercept ? xbar[D] - fairc_dot(xbar, coef, D) : 0;
+done:
+    free(rd.buf);
+    free(total);
+    free(xbar);
+    free(A);
+    free(bvec);
+    free(V);
+    free(lam);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Prediction                                                                                  */
+
+void fairc_linear_predict(const double *coef, const float *X, size_t N, size_t D, double *scores,
+                          double *proba, int threads)
+{
+    int nt = thread_count(threads);
+    (void)nt;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && N > 4 * BLOCK_ROWS)
+#endif
+    for (size_t i = 0; i < N; i++) {
+        double z = fairc_dot_fd(X + i * D, coef, D) + coef[D];
+        if (scores) scores[i] = z;
+        if (proba) proba[i] = fairc_sigmoid(z);
+    }
+}
