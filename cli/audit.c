@@ -9,7 +9,7 @@
 static void audit_usage(FILE *f)
 {
     fprintf(f,
-            "usage: fairc audit DATA --label COL --sensitive COL[,COL...] (--pred COL | --score COL)\n"
+            "usage: fairc audit DATA --label COL --sensitive COL[,COL...] (--pred COL | --score COL |\n                   --model FILE)\n"
             "                   [options]\n"
             "\n"
             "Fairness metrics by group, in one streaming pass over DATA (CSV, or ARFF for *.arff).\n"
@@ -18,6 +18,8 @@ static void audit_usage(FILE *f)
             "                          the label must be 0/1, -1/1 or false/true\n"
             "  --pred COL              hard decisions (0/1, -1/1, false/true, or --pos-label values)\n"
             "  --score COL             scores; decision = score > threshold\n"
+            "  --model FILE            predictions of a model from fairc train (its probability\n"
+            "                          is the score, its decision p > 0.5)\n"
             "  --threshold T           default 0.5, required when scores leave [0, 1]\n"
             "  --weight COL            sample weights (finite, >= 0)\n"
             "  --sensitive A,B         sensitive columns; groups are their intersections\n"
@@ -79,7 +81,8 @@ int cmd_audit(int argc, char **argv)
     fairc_read_options_init(&ro);
     fairc_table_format tf = {NULL, 4};
     lists l = {0};
-    const char *data = NULL, *out = NULL, *v;
+    const char *data = NULL, *out = NULL, *model_path = NULL, *v;
+    fairc_predictor *model = NULL;
     int json = 0, quiet = 0, bad = 0, na_given = 0;
     static const char *const groups[] = {"intersection", "marginal", "both"};
     static const char *const orders[] = {"sorted", "appearance"};
@@ -100,6 +103,8 @@ int cmd_audit(int argc, char **argv)
             o.pred = v;
         } else if ((v = cli_opt(argc, argv, &i, "--score", &bad))) {
             o.score = v;
+        } else if ((v = cli_opt(argc, argv, &i, "--model", &bad))) {
+            model_path = v;
         } else if ((v = cli_opt(argc, argv, &i, "--threshold", &bad))) {
             if (cli_double("--threshold", v, &o.threshold) != 0) bad = 1;
         } else if ((v = cli_opt(argc, argv, &i, "--weight", &bad))) {
@@ -188,6 +193,9 @@ int cmd_audit(int argc, char **argv)
         fprintf(stderr, "fairc audit: no data file given\n");
         bad = 1;
     }
+    /* A placeholder makes the option check see the model before it is loaded. */
+    o.model = model_path ? (const fairc_predictor *)&model_path : NULL;
+    o.model_name = model_path;
     const char *check = bad ? NULL : fairc_audit_options_check(&o);
     if (check) {
         fprintf(stderr, "fairc audit: %s\n", check);
@@ -205,7 +213,12 @@ int cmd_audit(int argc, char **argv)
     fairc_status st = {0};
     fairc_audit_report *r = NULL;
     char *text = NULL;
-    int rc = fairc_audit_file(data, &ro, &o, &r, &st);
+    int rc = FAIRC_OK;
+    if (model_path) {
+        rc = fairc_predictor_load(model_path, &model, &st);
+        o.model = model;
+    }
+    if (rc == FAIRC_OK) rc = fairc_audit_file(data, &ro, &o, &r, &st);
     cli_progress_done(&prog);
     if (rc == FAIRC_OK)
         rc = json ? fairc_audit_report_json(r, &text, &st) : fairc_audit_report_table(r, &tf, &text, &st);
@@ -221,6 +234,7 @@ int cmd_audit(int argc, char **argv)
     }
     free(text);
     fairc_audit_report_free(&r);
+    fairc_predictor_free(&model);
     lists_free(&l);
     return exit_code;
 }

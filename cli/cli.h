@@ -8,6 +8,9 @@
 
 int cmd_audit(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 
 /* Option parsing: "--name value" or "--name=value". Returns the value of option name at argv[*i]
  * (advancing *i) or NULL if argv[*i] is not that option. Prints a usage error and sets *bad when

@@ -10,6 +10,9 @@ static void usage(FILE *f)
             "\n"
             "commands:\n"
             "  audit     fairness metrics by group for a file of labels and predictions\n"
+            "  train     fit a model (logistic regression, MLP, linear) on a CSV/ARFF file\n"
+            "  predict   apply a saved model to raw rows\n"
+            "  inspect   describe a saved model file\n"
             "  synth     write biased synthetic data, deterministically from a seed\n"
             "  version   print the version\n");
 }
@@ -23,6 +26,9 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "audit") == 0) return cmd_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "synth") == 0) return cmd_synth(argc - 1, argv + 1);
+    if (strcmp(cmd, "train") == 0) return cmd_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "predict") == 0) return cmd_predict(argc - 1, argv + 1);
+    if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fairc %s\n", fairc_version());
         return 0;

@@ -163,6 +163,8 @@ typedef struct fairc_audit_options {
     int bootstrap_strata;             /* 1: resample within each group (sizes fixed) */
     uint64_t seed;                    /* default 0 */
     size_t max_groups;                /* cap on distinct groups; 0 means 1,000,000 */
+    const struct fairc_predictor *model; /* predictions from this model (instead of pred/score) */
+    const char *model_name;           /* its file name, for the report */
     fairc_progress_fn progress;       /* may be NULL */
     void *progress_user;
 } fairc_audit_options;
@@ -209,6 +211,92 @@ FAIRC_API int fairc_audit_report_table(const fairc_audit_report *r, const fairc_
 /* Warnings: count, and the i-th as one line of text (lives as long as the report). */
 FAIRC_API size_t fairc_audit_report_nwarnings(const fairc_audit_report *r);
 FAIRC_API const char *fairc_audit_report_warning(const fairc_audit_report *r, size_t i);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Predictors: trained models with their encoder, saved in the format of SPEC §11             */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct fairc_predictor fairc_predictor; /* opaque */
+
+/* Writes p to path atomically (temporary file in the same directory, fsync, rename). */
+FAIRC_API int fairc_predictor_save(const fairc_predictor *p, const char *path, fairc_status *st);
+/* The file's bytes in memory: *bytes is a new buffer owned by the caller (free()). */
+FAIRC_API int fairc_predictor_serialize(const fairc_predictor *p, void **bytes, size_t *n_bytes,
+                                        fairc_status *st);
+/* Loads an untrusted file: every size is checked before allocation; a bad file is an error
+ * "FILE: byte OFFSET: what is wrong", never a crash. *out is owned by the caller. */
+FAIRC_API int fairc_predictor_load(const char *path, fairc_predictor **out, fairc_status *st);
+FAIRC_API int fairc_predictor_load_memory(const void *bytes, size_t n_bytes, const char *name,
+                                          fairc_predictor **out, fairc_status *st);
+/* A description of p (what `fairc inspect` prints): text, or JSON when json is non-zero.
+ * *text is owned by the caller (free()). */
+FAIRC_API int fairc_predictor_describe(const fairc_predictor *p, int json, char **text,
+                                       fairc_status *st);
+FAIRC_API void fairc_predictor_free(fairc_predictor **p);
+
+enum { FAIRC_LEARNER_LOGISTIC = 1, FAIRC_LEARNER_LINEAR = 2, FAIRC_LEARNER_MLP = 3 };
+enum { FAIRC_TASK_CLASSIFICATION = 0, FAIRC_TASK_REGRESSION = 1 };
+
+typedef struct fairc_train_options {
+    const char *label;              /* label column (required) */
+    const char *const *pos_labels;  /* as in fairc_audit_options */
+    size_t n_pos_labels;
+    int task;                       /* FAIRC_TASK_*, default classification */
+    const char *weight;             /* sample-weight column (not a feature), or NULL */
+    const char *const *sensitive;   /* sensitive columns, recorded in the model; still features */
+    size_t n_sensitive;
+    const char *const *drop;        /* columns that are not features */
+    size_t n_drop;
+    int drop_missing_label;
+    int learner;                    /* FAIRC_LEARNER_*, default logistic (linear for regression) */
+    size_t hidden[16];              /* MLP hidden layer sizes */
+    size_t n_hidden;
+    double C;                       /* logistic: inverse L2 strength, default 1 */
+    double alpha;                   /* linear: ridge strength, default 0 */
+    size_t epochs, batch;           /* MLP: default 20, 256 */
+    double lr, beta1, beta2, adam_eps, weight_decay; /* Adam: 1e-3, 0.9, 0.999, 1e-8, 0 */
+    uint64_t seed;                  /* default 0 */
+    int threads;                    /* 0: OpenMP's default */
+    const char *command;            /* command line recorded in the file, or NULL */
+    fairc_progress_fn progress;
+    void *progress_user;
+} fairc_train_options;
+
+typedef struct fairc_train_info {
+    uint64_t rows, dropped;         /* rows used; rows dropped for a missing label */
+    size_t features;                /* encoded width D */
+    int iterations;                 /* Newton iterations or epochs */
+    int converged;                  /* logistic: tolerance met */
+    double train_loss;              /* mean weighted loss on the training rows */
+    double train_accuracy;          /* classification: weighted accuracy at p > 0.5 */
+} fairc_train_info;
+
+FAIRC_API void fairc_train_options_init(fairc_train_options *o);
+FAIRC_API const char *fairc_train_options_check(const fairc_train_options *o);
+/* Reads path (CSV or ARFF), fits the encoder and the learner; *out is owned by the caller.
+ * info may be NULL. */
+FAIRC_API int fairc_train_file(const char *path, const fairc_read_options *ropt,
+                               const fairc_train_options *o, fairc_predictor **out,
+                               fairc_train_info *info, fairc_status *st);
+
+typedef struct fairc_predict_info {
+    uint64_t rows;
+    uint64_t unseen_categories;     /* cells whose category was not seen at fit (encoded as 0) */
+} fairc_predict_info;
+
+/* Streams the rows of data through p and writes a CSV to out_path atomically ("-": stdout):
+ * the columns named in keep (may be NULL), then `score` (classification: the probability of a
+ * positive decision; regression: the prediction) and `decision` (score > 0.5; regression: none).
+ * Refuses to write over data. */
+FAIRC_API int fairc_predict_file(const fairc_predictor *p, const char *data,
+                                 const fairc_read_options *ropt, const char *const *keep,
+                                 size_t n_keep, const char *out_path, fairc_predict_info *info,
+                                 fairc_status *st);
+/* Probabilities (or regression predictions) of N encoded rows X (N, D) with D the model's
+ * encoded width (fairc_predictor_width). */
+FAIRC_API int fairc_predictor_predict(const fairc_predictor *p, const float *X, size_t N,
+                                      double *out, fairc_status *st);
+FAIRC_API size_t fairc_predictor_width(const fairc_predictor *p);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Synthetic biased data                                                                       */

@@ -266,11 +266,12 @@ static int parse_nominal(header_ctx *h, const unsigned char *p, size_t j)
                              "duplicate level \"%s\" in attribute \"%s\"", lv, shown);
         }
         p = skip_ws(p, h->e);
-        if (p < h->e && *p == ',') {
+        if (p == h->e) continue; /* reported at the top: not closed */
+        if (*p == ',') {
             p++;
             continue;
         }
-        if (p < h->e && *p == '}') {
+        if (*p == '}') {
             p++;
             break;
         }
@@ -370,7 +371,7 @@ int fairc_arff_open(fairc_reader *r, fairc_status *st)
     int seen_relation = 0, seen_any = 0, rc = -1;
     const size_t max_line = sat_mul(r->max_field_bytes, 16); /* a long nominal list fits */
     for (;;) {
-        const unsigned char *s, *e, *next;
+        const unsigned char *s = NULL, *e = NULL, *next = NULL;
         int got = arff_getline(r, max_line, &s, &e, &next, st);
         if (got < 0) goto out;
         if (got == 0) {
@@ -633,7 +634,7 @@ int fairc_arff_next(fairc_reader *r, fairc_status *st)
     /* A data line holds ncols values of at most max_field_bytes each, and their commas. */
     const size_t max_line = sat_mul(sat_add(ncols, 1), sat_add(r->max_field_bytes, 1));
     for (;;) {
-        const unsigned char *s, *e, *next;
+        const unsigned char *s = NULL, *e = NULL, *next = NULL;
         int got = arff_getline(r, max_line, &s, &e, &next, st);
         if (got <= 0) return got;
         const unsigned char *p = skip_ws(s, e);

@@ -3,6 +3,7 @@
  * that group's sums; memory is O(groups), never O(rows). After the pass the groups are put in fairc
  * order, marginal groupings are summed from the intersections, and report.c derives every value.
  * Also fairc_audit_arrays, the in-memory kernel over (y, yhat, group) arrays. */
+#include "encode.h"
 #include "report.h"
 
 #include <math.h>
@@ -28,8 +29,9 @@ FAIRC_API void fairc_audit_options_init(fairc_audit_options *o)
 FAIRC_API const char *fairc_audit_options_check(const fairc_audit_options *o)
 {
     if (!o->label || !*o->label) return "a label column is required (--label)";
-    if (!o->pred == !o->score) return "give exactly one of a prediction column (--pred) or a score column (--score)";
-    if (o->pred && !isnan(o->threshold)) return "--threshold applies to --score, not to --pred";
+    if ((o->pred != NULL) + (o->score != NULL) + (o->model != NULL) != 1)
+        return "give exactly one of a prediction column (--pred), a score column (--score) or a model (--model)";
+    if (!o->score && !isnan(o->threshold)) return "--threshold applies to --score only";
     if (!isnan(o->threshold) && !isfinite(o->threshold)) return "threshold must be a finite number";
     if (o->n_sensitive == 0 || !o->sensitive) return "at least one sensitive column is required (--sensitive)";
     if (o->n_sensitive > 64) return "at most 64 sensitive columns";
@@ -241,6 +243,9 @@ typedef struct {
     size_t B;
     fairc_rng boot_rng;
     int weighted_bootstrap;
+    fairc_encoder_index *enc;   /* --model: the model's encoder bound to this file */
+    float *x;                   /* one encoded row (D) */
+    uint64_t unseen;
 } pass_state;
 
 static long find_column(fairc_reader *r, const char *name, const char *what, fairc_status *st)
@@ -330,7 +335,14 @@ static int process_row(pass_state *ps, fairc_status *st)
     if (y < 0) return st ? st->code : FAIRC_EINVAL;
     int yhat;
     double s = NAN;
-    if (ps->pred_col >= 0) {
+    if (o->model) {
+        /* The model's probability is the score; its decision is p > 0.5 (SPEC §1.3). */
+        const fairc_predictor *m = o->model;
+        if (fairc_encoder_row(&m->enc, ps->enc, r, ps->x, &ps->unseen, st) != FAIRC_OK ||
+            fairc_predictor_predict(m, ps->x, 1, &s, st) != FAIRC_OK)
+            return st ? st->code : FAIRC_EINVAL;
+        yhat = s > 0.5;
+    } else if (ps->pred_col >= 0) {
         if (fairc_reader_missing(r, (size_t)ps->pred_col))
             return fairc_reader_error(r, (size_t)ps->pred_col + 1, FAIRC_EINVAL, st,
                                       "the prediction is missing");
@@ -554,6 +566,8 @@ static void pass_free(pass_state *ps)
     free(t->tuple_ids);
     free(t->acc);
     free(t->rep);
+    fairc_encoder_index_free(&ps->enc);
+    free(ps->x);
 }
 
 static int finish_report(pass_state *ps, fairc_audit_report **out, fairc_status *st)
@@ -601,16 +615,21 @@ static int finish_report(pass_state *ps, fairc_audit_report **out, fairc_status 
     }
     r->pred = dup_or_null(o->pred);
     r->score = dup_or_null(o->score);
+    r->model = o->model ? strdup(o->model_name ? o->model_name : "(model)") : NULL;
     r->weight = dup_or_null(o->weight);
-    r->threshold = o->score ? (isnan(o->threshold) ? 0.5 : o->threshold) : NAN;
-    r->has_score = o->score != NULL;
+    r->threshold = o->score ? (isnan(o->threshold) ? 0.5 : o->threshold) : o->model ? 0.5 : NAN;
+    r->has_score = o->score != NULL || o->model != NULL;
     r->sensitive = dup_strings(o->sensitive, o->n_sensitive);
     r->n_sensitive = o->n_sensitive;
     r->groups = o->groups;
     r->group_order = o->group_order;
     r->min_group_size = o->min_group_size;
     r->seed = o->seed;
-    if (!r->file || !r->label || !r->pos_labels || !r->sensitive || (o->pred && !r->pred) ||
+    if (ps->unseen)
+        fairc_warn(&r->warnings, "unseen_category", NULL, NULL,
+                   "%llu cells held a category the model did not see in training (encoded as zeros)",
+                   (unsigned long long)ps->unseen);
+    if (!r->file || !r->label || !r->pos_labels || !r->sensitive || (o->pred && !r->pred) || (o->model && !r->model) ||
         (o->score && !r->score) || (o->weight && !r->weight))
         rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
     size_t n_groupings = (o->groups != FAIRC_GROUPS_MARGINAL) + (o->groups != FAIRC_GROUPS_INTERSECTION) * t->n_sens;
@@ -677,13 +696,23 @@ FAIRC_API int fairc_audit_reader(fairc_reader *r, const fairc_audit_options *o,
     ps.pred = (vocab){.what = "prediction", .pos = o->pos_labels, .n_pos = o->n_pos_labels};
     ps.pred_col = ps.score_col = ps.weight_col = -1;
     ps.B = o->bootstrap;
-    ps.weighted_bootstrap = o->bootstrap && (o->weight != NULL || o->score != NULL);
+    ps.weighted_bootstrap = o->bootstrap && (o->weight != NULL || o->score != NULL || o->model != NULL);
     fairc_rng_seed(&ps.boot_rng, o->seed, "bootstrap");
     int rc = FAIRC_OK;
     if ((ps.label_col = find_column(r, o->label, "label", st)) < 0) return FAIRC_EINVAL;
     if (o->pred && (ps.pred_col = find_column(r, o->pred, "prediction", st)) < 0) return FAIRC_EINVAL;
     if (o->score && (ps.score_col = find_column(r, o->score, "score", st)) < 0) return FAIRC_EINVAL;
     if (o->weight && (ps.weight_col = find_column(r, o->weight, "weight", st)) < 0) return FAIRC_EINVAL;
+    if (o->model) {
+        size_t D = fairc_predictor_width(o->model);
+        if (fairc_encoder_index_new(&o->model->enc, &ps.enc, st) != FAIRC_OK) return st ? st->code : FAIRC_ENOMEM;
+        if (fairc_encoder_bind(&o->model->enc, ps.enc, r, st) != FAIRC_OK ||
+            !(ps.x = malloc((D ? D : 1) * sizeof *ps.x))) {
+            int code = ps.x ? (st ? st->code : FAIRC_EINVAL) : fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+            pass_free(&ps);
+            return code;
+        }
+    }
     group_table *t = &ps.groups;
     t->n_sens = o->n_sensitive;
     if (!(t->sens = calloc(t->n_sens, sizeof *t->sens))) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");

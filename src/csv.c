@@ -27,8 +27,14 @@
  * GCC or Clang), else at one byte at a time through the stop tables. Both stop at the first
  * byte the tables mark; the buffer's zero sentinel guarantees one, and its slack makes the
  * last word readable. */
+#ifndef CSV_SWAR /* -DCSV_SWAR=0 tests the portable path */
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define CSV_SWAR 1
+#else
+#define CSV_SWAR 0
+#endif
+#endif
+#if CSV_SWAR
 #define ONES 0x0101010101010101ull
 #define HIGH 0x8080808080808080ull
 /* High bit of each byte of x that is zero; a false positive can only sit above a true one,
@@ -52,8 +58,6 @@ static inline const unsigned char *scan_plain(const unsigned char *p, uint64_t s
         p += 8;
     }
 }
-#else
-#define CSV_SWAR 0
 #endif
 
 /* Copies n bytes of a field; short ones with two fixed-size moves (both buffers have slack). */
@@ -80,6 +84,32 @@ static int csv_fail(const fairc_reader *r, fairc_status *st, int code, long line
     va_end(ap);
     fairc_fail_at(st, code, r->name, line, (long)col, "%s", what);
     return -1;
+}
+
+/* Bytes of a field a parser may look at past the window before it can decide (a UTF-8
+ * sequence, a quote or CR followed by its partner). */
+#define LOOKAHEAD 4
+
+/* An error found at `at` inside the field that started at fstart (on line fline, field col):
+ * if the field is already longer than the cap, that is the error, reported where the field
+ * starts. The same rule at the window's end (FAIRC_NEED_MORE, LOOKAHEAD bytes of grace) makes
+ * every message independent of where block boundaries fall. */
+static int field_fail(const fairc_reader *r, fairc_status *st, const unsigned char *at,
+                      const unsigned char *fstart, long fline, long line, size_t col,
+                      const char *fmt, ...) FAIRC_PRINTF(8, 9);
+static int field_fail(const fairc_reader *r, fairc_status *st, const unsigned char *at,
+                      const unsigned char *fstart, long fline, long line, size_t col,
+                      const char *fmt, ...)
+{
+    if ((size_t)(at - fstart) > r->max_field_bytes)
+        return csv_fail(r, st, FAIRC_ELIMIT, fline, col, "field longer than %zu bytes (max_field_bytes)",
+                        r->max_field_bytes);
+    char what[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return csv_fail(r, st, FAIRC_EPARSE, line, col, "%s", what);
 }
 
 /* Parses the record starting at buf[pos]. header: store every field (ncols unknown yet);
@@ -137,11 +167,13 @@ static int csv_record(fairc_reader *r, int header, fairc_status *st)
     long end_line = line;   /* line of the record's last byte */
     long extra_line = 0;    /* line of the first field beyond ncols */
     const unsigned char *fstart = p;
+    long fline = line;
     const char *why = NULL;
     unsigned c;
 
     for (;;) {
         fstart = p;
+        fline = line;
         char *const field_out = out; /* where this field's bytes go */
         char *fout;                  /* first byte kept after trimming */
         while (sp[*p]) p++;
@@ -175,11 +207,11 @@ static int csv_record(fairc_reader *r, int header, fairc_status *st)
                 }
                 if (p == end) {
                     if (!eof) goto need;
-                    return csv_fail(r, st, FAIRC_EPARSE, qline, nf + 1,
-                                    "quoted field not closed before the end of the file");
+                    return field_fail(r, st, p, fstart, fline, qline, nf + 1,
+                                      "quoted field not closed before the end of the file");
                 }
                 if (c == 0)
-                    return csv_fail(r, st, FAIRC_EPARSE, line, nf + 1, "NUL byte in field");
+                    return field_fail(r, st, p, fstart, fline, line, nf + 1, "NUL byte in field");
                 if (c == '\n') {
                     line++;
                     *out++ = '\n';
@@ -206,10 +238,10 @@ static int csv_record(fairc_reader *r, int header, fairc_status *st)
                 if (p == end) {
                     if (!eof) goto need;
                 } else if (c == 0) {
-                    return csv_fail(r, st, FAIRC_EPARSE, line, nf + 1, "NUL byte in field");
+                    return field_fail(r, st, p, fstart, fline, line, nf + 1, "NUL byte in field");
                 } else {
-                    return csv_fail(r, st, FAIRC_EPARSE, line, nf + 1,
-                                    "text after the closing quote of a quoted field");
+                    return field_fail(r, st, p, fstart, fline, line, nf + 1,
+                                      "text after the closing quote of a quoted field");
                 }
             }
             /* SPEC 1.1 trims after unquoting: spaces inside the quotes go too. */
@@ -233,12 +265,12 @@ static int csv_record(fairc_reader *r, int header, fairc_status *st)
                 p += k;
             }
             if (c == '"')
-                return csv_fail(r, st, FAIRC_EPARSE, line, nf + 1,
-                                "quote (\") inside an unquoted field; quote the whole field "
-                                "and double the inner quotes");
+                return field_fail(r, st, p, fstart, fline, line, nf + 1,
+                                  "quote (\") inside an unquoted field; quote the whole field "
+                                  "and double the inner quotes");
             if (c == 0) {
                 if (p != end)
-                    return csv_fail(r, st, FAIRC_EPARSE, line, nf + 1, "NUL byte in field");
+                    return field_fail(r, st, p, fstart, fline, line, nf + 1, "NUL byte in field");
                 if (!eof) goto need;
             }
             const unsigned char *e = p;
@@ -248,7 +280,7 @@ static int csv_record(fairc_reader *r, int header, fairc_status *st)
             out += e - s;
         }
         if ((size_t)(p - fstart) > r->max_field_bytes)
-            return csv_fail(r, st, FAIRC_ELIMIT, line, nf + 1,
+            return csv_fail(r, st, FAIRC_ELIMIT, fline, nf + 1,
                             "field longer than %zu bytes (max_field_bytes)", r->max_field_bytes);
 
         if (header) {
@@ -262,12 +294,15 @@ static int csv_record(fairc_reader *r, int header, fairc_status *st)
             r->flen[nf] = (size_t)(out - fout);
             *out++ = 0;
         } else {
-            if (nf == ncols) extra_line = line;
+            if (nf == ncols) extra_line = fline;
             out = field_out; /* counted for the message, not kept */
         }
         nf++;
 
-        if (p == end) break; /* end of the input: the last line had no line end */
+        if (p == end) { /* end of the input: the last line had no line end */
+            end_line = line;
+            break;
+        }
         c = *p;
         if (c == sep) {
             p++;
@@ -284,7 +319,6 @@ static int csv_record(fairc_reader *r, int header, fairc_status *st)
         line++;
         break;
     }
-    if (p == end) end_line = line;
 
     if (!header && nf != ncols) {
         if (nf < ncols)
@@ -300,15 +334,15 @@ static int csv_record(fairc_reader *r, int header, fairc_status *st)
     return 1;
 
 need:
-    /* Checked before the caller grows the buffer for a longer window. */
-    if ((size_t)(end - fstart) > r->max_field_bytes)
-        return csv_fail(r, st, FAIRC_ELIMIT, line, nf + 1, "field longer than %zu bytes (max_field_bytes)",
+    /* Checked before the caller grows the buffer for a longer window (see field_fail). */
+    if ((size_t)(end - fstart) > LOOKAHEAD && (size_t)(end - fstart) - LOOKAHEAD > r->max_field_bytes)
+        return csv_fail(r, st, FAIRC_ELIMIT, fline, nf + 1, "field longer than %zu bytes (max_field_bytes)",
                         r->max_field_bytes);
     return FAIRC_NEED_MORE;
 
 bad_utf8:
-    return csv_fail(r, st, FAIRC_EPARSE, line, nf + 1, "invalid UTF-8 (%s, byte 0x%02X)", why,
-                    (unsigned)*p);
+    return field_fail(r, st, p, fstart, fline, line, nf + 1, "invalid UTF-8 (%s, byte 0x%02X)", why,
+                      (unsigned)*p);
 }
 
 /* One record, filling the buffer as often as needed: 1, 0 or -1. */

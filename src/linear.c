@@ -78,11 +78,12 @@ static int reducer_init(reducer *rd, size_t P_max, size_t S, int threads, fairc_
     return FAIRC_OK;
 }
 
-/* total[0..P) <- sum over blocks, in block order, of fn's partials (Neumaier). */
-static void reduce_blocks(const reducer *rd, size_t N, size_t P, block_fn fn, void *ctx,
-                          fairc_ksum *total)
+/* total[0..P) <- sum over blocks of block_rows rows, in block order, of fn's partials
+ * (Neumaier). The block size is the caller's constant, never the thread count's. */
+static void reduce_blocks(const reducer *rd, size_t N, size_t block_rows, size_t P, block_fn fn,
+                          void *ctx, fairc_ksum *total)
 {
-    size_t slot = rd->P_max + rd->S, nblocks = (N + BLOCK_ROWS - 1) / BLOCK_ROWS;
+    size_t slot = rd->P_max + rd->S, nblocks = (N + block_rows - 1) / block_rows;
     for (size_t k = 0; k < P; k++) total[k] = (fairc_ksum){0, 0};
     for (size_t b0 = 0; b0 < nblocks; b0 += rd->group) {
         size_t nb = nblocks - b0 < rd->group ? nblocks - b0 : rd->group;
@@ -91,7 +92,7 @@ static void reduce_blocks(const reducer *rd, size_t N, size_t P, block_fn fn, vo
 #endif
         for (size_t j = 0; j < nb; j++) {
             double *part = rd->buf + j * slot;
-            size_t r0 = (b0 + j) * BLOCK_ROWS, r1 = r0 + BLOCK_ROWS < N ? r0 + BLOCK_ROWS : N;
+            size_t r0 = (b0 + j) * block_rows, r1 = r0 + block_rows < N ? r0 + block_rows : N;
             memset(part, 0, P * sizeof *part);
             fn(ctx, r0, r1, part, part + rd->P_max);
         }
@@ -120,6 +121,8 @@ const char *fairc_logistic_params_check(const fairc_logistic_params *p)
     if (p->fit_intercept != 0 && p->fit_intercept != 1) return "fit_intercept must be 0 or 1";
     if (p->warm_start != 0 && p->warm_start != 1) return "warm_start must be 0 or 1";
     if (p->threads < 0) return "threads must be >= 0 (0: OpenMP's choice)";
+    if (p->storage < FAIRC_STORAGE_AUTO || p->storage > FAIRC_STORAGE_DENSE)
+        return "storage must be auto, sparse or dense";
     return NULL;
 }
 
@@ -132,8 +135,92 @@ static double softplus_diff(double a, double b)
     return fairc_softplus(a) - fairc_softplus(b);
 }
 
+/* X as given, or as sparse rows (start, col, val) when most inputs are 0. The sparse kernels
+ * add the same products in the same order as the dense ones (fairc_dot_fd's four lanes by column
+ * mod 4), so both give the same bits; the dense ones merely add the zeros too. */
+typedef struct {
+    const float *X;
+    size_t D;
+    size_t *start; /* (N + 1), or NULL for dense rows */
+    uint32_t *col;
+    float *val;
+} rows_view;
+
+static double row_dot(const rows_view *R, size_t i, const double *restrict v)
+{
+    if (!R->start) return fairc_dot_fd(R->X + i * R->D, v, R->D);
+    size_t D4 = R->D - R->D % 4;
+    double s[4] = {0, 0, 0, 0};
+    for (size_t e = R->start[i]; e < R->start[i + 1]; e++) {
+        size_t k = R->col[e];
+        s[k < D4 ? (k & 3) : 0] += (double)R->val[e] * v[k];
+    }
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* y += a x_i */
+static void row_axpy(const rows_view *R, size_t i, double a, double *restrict y)
+{
+    if (!R->start) {
+        fairc_axpy_fd(a, R->X + i * R->D, y, R->D);
+        return;
+    }
+    for (size_t e = R->start[i]; e < R->start[i + 1]; e++) y[R->col[e]] += a * (double)R->val[e];
+}
+
+/* y += a x_i * x_i */
+static void row_axpy_sq(const rows_view *R, size_t i, double a, double *restrict y)
+{
+    if (!R->start) {
+        fairc_axpy_sq_fd(a, R->X + i * R->D, y, R->D);
+        return;
+    }
+    for (size_t e = R->start[i]; e < R->start[i + 1]; e++) {
+        double x = R->val[e];
+        y[R->col[e]] += a * x * x;
+    }
+}
+
+static void rows_free(rows_view *R)
+{
+    free(R->start);
+    free(R->col);
+    free(R->val);
+}
+
+/* Views d's X, as sparse rows if storage says so or (AUTO) at most 30% of it is non-zero. */
+static int rows_init(rows_view *R, const fairc_xy *d, int storage, fairc_status *st)
+{
+    size_t N = d->N, D = d->D, nnz = 0;
+    memset(R, 0, sizeof *R);
+    R->X = d->X;
+    R->D = D;
+    if (storage == FAIRC_STORAGE_DENSE) return FAIRC_OK;
+    for (size_t k = 0; k < N * D; k++) nnz += d->X[k] != 0;
+    if (storage == FAIRC_STORAGE_AUTO && (double)nnz > 0.3 * (double)(N * D)) return FAIRC_OK;
+    R->start = malloc((N + 1) * sizeof *R->start);
+    R->col = malloc((nnz ? nnz : 1) * sizeof *R->col);
+    R->val = malloc((nnz ? nnz : 1) * sizeof *R->val);
+    if (!R->start || !R->col || !R->val) {
+        rows_free(R);
+        return fairc_fail(st, FAIRC_ENOMEM, "out of memory for %zu non-zero inputs", nnz);
+    }
+    nnz = 0;
+    for (size_t i = 0; i < N; i++) {
+        R->start[i] = nnz;
+        for (size_t k = 0; k < D; k++)
+            if (d->X[i * D + k] != 0) {
+                R->col[nnz] = (uint32_t)k;
+                R->val[nnz++] = d->X[i * D + k];
+            }
+    }
+    R->start[N] = nnz;
+    return FAIRC_OK;
+}
+
 typedef struct {
     const fairc_xy *data;
+    const rows_view *R;
     size_t D;
     /* eval pass */
     const double *coef;  /* (D + 1) */
@@ -160,8 +247,7 @@ static void eval_block(void *vctx, size_t r0, size_t r1, double *part, double *s
     double *g = part + EV_GRAD, *hd = g + D + 1, b = c->coef[D];
     fairc_ksum loss = {0, 0}, ared = {0, 0};
     for (size_t i = r0; i < r1; i++) {
-        const float *x = d->X + i * D;
-        double z = fairc_dot_fd(x, c->coef, D) + b, wi = d->w ? d->w[i] : 1.0, yi = d->y[i];
+        double z = row_dot(c->R, i, c->coef) + b, wi = d->w ? d->w[i] : 1.0, yi = d->y[i];
         c->z[i] = z;
         /* loss = softplus(m) with margin m = z (y = 0) or -z (y = 1); p = sigmoid(z), q = 1 - p */
         double e = exp(-fabs(z)), big = 1.0 / (1.0 + e), small = e / (1.0 + e);
@@ -173,8 +259,8 @@ static void eval_block(void *vctx, size_t r0, size_t r1, double *part, double *s
         }
         double r = wi * (yi == 1 ? -q : p), h = wi * p * q;
         c->h[i] = h;
-        if (r != 0) fairc_axpy_fd(r, x, g, D);
-        if (h != 0) fairc_axpy_sq_fd(h, x, hd, D);
+        if (r != 0) row_axpy(c->R, i, r, g);
+        if (h != 0) row_axpy_sq(c->R, i, h, hd);
         g[D] += r;
         hd[D] += h;
     }
@@ -192,10 +278,42 @@ static void hv_block(void *vctx, size_t r0, size_t r1, double *part, double *scr
     for (size_t i = r0; i < r1; i++) {
         double t = c->hw[i];
         if (t == 0) continue;
-        const float *x = c->data->X + i * D;
-        t *= fairc_dot_fd(x, c->v, D) + c->v[D];
-        fairc_axpy_fd(t, x, part, D);
+        t *= row_dot(c->R, i, c->v) + c->v[D];
+        row_axpy(c->R, i, t, part);
         part[D] += t;
+    }
+}
+
+/* Packed lower triangle of the (D + 1)^2 Hessian X~^T diag(h) X~, X~ = [X 1]: entry (j, k),
+ * j >= k, at j (j + 1) / 2 + k; index D is the intercept. */
+static size_t tri(size_t j, size_t k) { return j * (j + 1) / 2 + k; }
+
+static void hess_block(void *vctx, size_t r0, size_t r1, double *part, double *scratch)
+{
+    (void)scratch;
+    const lr_ctx *c = vctx;
+    const rows_view *R = c->R;
+    size_t D = c->D;
+    for (size_t i = r0; i < r1; i++) {
+        double h = c->hw[i];
+        if (h == 0) continue;
+        if (R->start) {
+            for (size_t e = R->start[i]; e < R->start[i + 1]; e++) {
+                size_t k = R->col[e];
+                double a = h * (double)R->val[e];
+                for (size_t f = R->start[i]; f <= e; f++) part[tri(k, R->col[f])] += a * (double)R->val[f];
+                part[tri(D, k)] += a;
+            }
+        } else {
+            const float *x = R->X + i * D;
+            for (size_t j = 0; j < D; j++) {
+                double a = h * (double)x[j];
+                if (a == 0) continue;
+                fairc_axpy_fd(a, x, part + tri(j, 0), j + 1);
+                part[tri(D, j)] += a;
+            }
+        }
+        part[tri(D, D)] += h;
     }
 }
 
@@ -203,21 +321,43 @@ static void hv_block(void *vctx, size_t r0, size_t r1, double *part, double *scr
  * over the first n of them (n = D without an intercept, whose entry then stays 0). */
 typedef struct {
     const fairc_xy *data;
+    rows_view R;
     size_t D, n;
     double inv_C;
+    int full;  /* precondition with the whole Hessian (Cholesky), else with its diagonal */
     reducer rd;
     fairc_ksum *total;
     double *mem;
-    double *z, *h, *z_new, *h_new;                  /* (N) each */
-    double *g, *hd, *g_new, *hd_new, *coef_new;    /* (D + 1) each */
-    double *s, *r, *dir, *Hd, *M, *t;               /* CG vectors (D + 1) each */
+    double *z, *h, *z_new, *h_new;               /* (N) each */
+    double *g, *hd, *g_new, *hd_new, *coef_new; /* (D + 1) each */
+    double *s, *r, *dir, *Hd, *M, *t;            /* CG vectors (D + 1) each */
+    double *L;                                   /* full: (n, n) Cholesky factor */
 } lr_fit;
 
 static void lr_fit_free(lr_fit *F)
 {
+    rows_free(&F->R);
     free(F->mem);
+    free(F->L);
     free(F->total);
     free(F->rd.buf);
+}
+
+/* Preconditioner choice. CG with the Hessian's diagonal suits well-conditioned (typically dense)
+ * data; one-hot data, whose columns and the intercept are nearly collinear, can need ~70 CG steps
+ * per Newton step. Then the whole Hessian, factored, makes CG exact in about one step. It is
+ * chosen when building it costs at most ten CG steps: sum over rows of nnz^2 / 2, plus the
+ * factorisation, against 2 nnz + 1 per row and step. */
+static int want_full_hessian(const rows_view *R, size_t N, size_t n)
+{
+    if (n > 1024) return 0;
+    double build = (double)n * (double)n * (double)n / 6, pass = (double)N;
+    for (size_t i = 0; i < N; i++) {
+        double nnz = R->start ? (double)(R->start[i + 1] - R->start[i]) : (double)R->D;
+        build += 0.5 * nnz * nnz;
+        pass += 2 * nnz;
+    }
+    return build <= 10 * pass;
 }
 
 static int lr_fit_init(lr_fit *F, const fairc_xy *data, const fairc_logistic_params *p,
@@ -229,16 +369,21 @@ static int lr_fit_init(lr_fit *F, const fairc_xy *data, const fairc_logistic_par
     F->D = D;
     F->n = p->fit_intercept ? D + 1 : D;
     F->inv_C = isinf(p->C) ? 0.0 : 1.0 / p->C;
-    if (N > (SIZE_MAX / sizeof(double) - 11 * n1) / 4)
-        return fairc_fail(st, FAIRC_ENOMEM, "too many rows");
+    if (N > (SIZE_MAX / sizeof(double) - 11 * n1) / 4 || n1 > SIZE_MAX / 2 / n1)
+        return fairc_fail(st, FAIRC_ENOMEM, "too many rows or features");
+    int rc = rows_init(&F->R, data, p->storage, st);
+    if (rc != FAIRC_OK) return rc;
+    F->full = want_full_hessian(&F->R, N, F->n);
+    size_t P = eval_P(D), Ph = n1 * (n1 + 1) / 2;
+    if (F->full && Ph > P) P = Ph;
     F->mem = calloc(4 * N + 11 * n1, sizeof *F->mem);
-    F->total = malloc(eval_P(D) * sizeof *F->total);
-    if (!F->mem || !F->total) {
+    F->total = malloc(P * sizeof *F->total);
+    if (F->full) F->L = malloc(n1 * n1 * sizeof *F->L);
+    if (!F->mem || !F->total || (F->full && !F->L)) {
         lr_fit_free(F);
         return fairc_fail(st, FAIRC_ENOMEM, "out of memory for logistic regression on %zu rows", N);
     }
-    int rc = reducer_init(&F->rd, eval_P(D), 0, p->threads, st);
-    if (rc != FAIRC_OK) {
+    if ((rc = reducer_init(&F->rd, P, 0, p->threads, st)) != FAIRC_OK) {
         lr_fit_free(F);
         return rc;
     }
@@ -259,8 +404,8 @@ static double lr_evaluate(lr_fit *F, const double *coef, const double *z_old, do
                           double *g, double *hd, double *ared)
 {
     size_t D = F->D;
-    lr_ctx c = {.data = F->data, .D = D, .coef = coef, .z_old = z_old, .z = z, .h = h};
-    reduce_blocks(&F->rd, F->data->N, eval_P(D), eval_block, &c, F->total);
+    lr_ctx c = {.data = F->data, .R = &F->R, .D = D, .coef = coef, .z_old = z_old, .z = z, .h = h};
+    reduce_blocks(&F->rd, F->data->N, BLOCK_ROWS, eval_P(D), eval_block, &c, F->total);
     for (size_t k = 0; k <= D; k++) {
         g[k] = fairc_ksum_value(&F->total[EV_GRAD + k]);
         hd[k] = fairc_ksum_value(&F->total[EV_GRAD + D + 1 + k]);
@@ -282,71 +427,106 @@ static double lr_evaluate(lr_fit *F, const double *coef, const double *z_old, do
 static void lr_hess_vec(lr_fit *F, const double *v, double *out)
 {
     size_t D = F->D;
-    lr_ctx c = {.data = F->data, .D = D, .v = v, .hw = F->h};
-    reduce_blocks(&F->rd, F->data->N, D + 1, hv_block, &c, F->total);
+    lr_ctx c = {.data = F->data, .R = &F->R, .D = D, .v = v, .hw = F->h};
+    reduce_blocks(&F->rd, F->data->N, BLOCK_ROWS, D + 1, hv_block, &c, F->total);
     for (size_t k = 0; k <= D; k++) out[k] = fairc_ksum_value(&F->total[k]);
     for (size_t k = 0; k < D; k++) out[k] += F->inv_C * v[k];
     if (F->n == D) out[D] = 0;
 }
 
-/* ||x||_M^2 and x.M y for the diagonal M */
-static double dot_m(const double *x, const double *M, const double *y, size_t n)
+/* The preconditioner M at the current iterate: the Hessian's diagonal (floored, so no entry is
+ * 0), or the whole Hessian factored M = L L^T, its pivots floored likewise (a preconditioner
+ * need only be positive definite, so near-singular directions are safe). */
+static void lr_precond(lr_fit *F)
 {
-    double s = 0;
-    for (size_t k = 0; k < n; k++) s += x[k] * M[k] * y[k];
-    return s;
+    size_t n = F->n, D = F->D;
+    double top = 0;
+    for (size_t k = 0; k < n; k++) top = F->hd[k] > top ? F->hd[k] : top;
+    double floor_ = top > 0 ? 1e-12 * top : 1.0;
+    for (size_t k = 0; k <= D; k++) {
+        double v = k < n ? F->hd[k] : 1.0;
+        F->M[k] = v > floor_ ? v : floor_;
+    }
+    if (!F->full) return;
+    lr_ctx c = {.data = F->data, .R = &F->R, .D = D, .hw = F->h};
+    /* 4,096-row blocks: the partials are (D + 1)(D + 2) / 2 long, and the preconditioner needs
+     * determinism, not the last bit of accuracy */
+    reduce_blocks(&F->rd, F->data->N, 16 * BLOCK_ROWS, (D + 1) * (D + 2) / 2, hess_block, &c,
+                  F->total);
+    double *L = F->L;
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = 0; k <= j; k++)
+            L[j * n + k] = fairc_ksum_value(&F->total[tri(j, k)]) + (j == k && j < D ? F->inv_C : 0);
+    for (size_t j = 0; j < n; j++) {
+        double d = L[j * n + j] - fairc_dot(L + j * n, L + j * n, j);
+        double l = sqrt(d > floor_ ? d : floor_);
+        L[j * n + j] = l;
+        for (size_t i = j + 1; i < n; i++)
+            L[i * n + j] = (L[i * n + j] - fairc_dot(L + i * n, L + j * n, j)) / l;
+    }
+}
+
+/* t = M^-1 r */
+static void lr_precond_apply(const lr_fit *F, const double *r, double *t)
+{
+    size_t n = F->n;
+    if (!F->full) {
+        for (size_t k = 0; k < n; k++) t[k] = r[k] / F->M[k];
+        return;
+    }
+    const double *L = F->L;
+    for (size_t j = 0; j < n; j++) t[j] = (r[j] - fairc_dot(L + j * n, t, j)) / L[j * n + j];
+    for (size_t j = n; j-- > 0;) {
+        double s = t[j];
+        for (size_t i = j + 1; i < n; i++) s -= L[i * n + j] * t[i];
+        t[j] = s / L[j * n + j];
+    }
 }
 
 /* Steihaug's truncated CG on min g.s + s.H s / 2 subject to ||s||_M <= delta, preconditioned by
- * M: stops when ||r|| <= rtol, at the boundary, or on non-positive curvature. On return s is the
- * step and r = -g - H s. Returns the number of CG steps; *hit says the step is on the boundary. */
-static int lr_cg(lr_fit *F, double delta, double rtol, int *hit)
+ * M: stops when ||r|| <= rtol, at the boundary, or on non-positive curvature. The M-norms of s
+ * and of the direction follow the usual recurrences, so M is only ever applied as M^-1. On return
+ * s is the step, r = -g - H s, *snorm = ||s||_M; *hit says the step ends on the boundary.
+ * Returns the number of CG steps. */
+static int lr_cg(lr_fit *F, double delta, double rtol, int *hit, double *snorm)
 {
     size_t n = F->n, D = F->D;
-    double *s = F->s, *r = F->r, *d = F->dir, *Hd = F->Hd, *M = F->M, *t = F->t;
+    double *s = F->s, *r = F->r, *d = F->dir, *Hd = F->Hd, *t = F->t;
     for (size_t k = 0; k <= D; k++) {
         s[k] = 0;
         r[k] = k < n ? -F->g[k] : 0;
-        t[k] = r[k] / M[k];
-        d[k] = t[k];
     }
-    double rt = fairc_dot(r, t, n);
+    lr_precond_apply(F, r, t);
+    memcpy(d, t, n * sizeof *d);
+    double rt = fairc_dot(r, t, n), ss = 0, sd = 0, dd = rt; /* s.Ms, s.Md, d.Md */
     int steps = 0, cap = (int)(n < 1000 ? n : 1000) + 5;
     *hit = 0;
     while (sqrt(fairc_dot(r, r, n)) > rtol && steps < cap) {
         steps++;
         lr_hess_vec(F, d, Hd);
         double dHd = fairc_dot(d, Hd, n), alpha = rt / dHd;
-        double ss = dot_m(s, M, s, n), sd = dot_m(s, M, d, n), dd = dot_m(d, M, d, n);
-        if (!(dHd > 0) || ss + 2 * alpha * sd + alpha * alpha * dd > delta * delta) {
+        if (!(dHd > 0) || ss + 2 * alpha * sd + alpha * alpha * dd >= delta * delta) {
             /* tau >= 0 with ||s + tau d||_M = delta, written to avoid cancellation */
             double cc = ss - delta * delta, disc = sqrt(sd * sd - dd * cc);
             double tau = sd >= 0 ? -cc / (sd + disc) : (disc - sd) / dd;
             fairc_axpy(tau, d, s, n);
             fairc_axpy(-tau, Hd, r, n);
             *hit = 1;
+            ss = delta * delta;
             break;
         }
         fairc_axpy(alpha, d, s, n);
         fairc_axpy(-alpha, Hd, r, n);
-        for (size_t k = 0; k < n; k++) t[k] = r[k] / M[k];
+        ss += 2 * alpha * sd + alpha * alpha * dd;
+        lr_precond_apply(F, r, t);
         double rt_new = fairc_dot(r, t, n), beta = rt_new / rt;
         rt = rt_new;
         for (size_t k = 0; k < n; k++) d[k] = t[k] + beta * d[k];
+        sd = beta * (sd + alpha * dd);
+        dd = rt + beta * beta * dd;
     }
+    *snorm = sqrt(ss > 0 ? ss : 0);
     return steps;
-}
-
-/* Diagonal preconditioner from the Hessian diagonal, floored so that no entry is 0. */
-static void lr_precond(lr_fit *F)
-{
-    size_t n = F->n;
-    double top = 0;
-    for (size_t k = 0; k < n; k++) top = F->hd[k] > top ? F->hd[k] : top;
-    for (size_t k = 0; k <= F->D; k++) {
-        double v = k < n ? F->hd[k] : 1.0;
-        F->M[k] = top > 0 ? (v > 1e-12 * top ? v : 1e-12 * top) : 1.0;
-    }
 }
 
 static int check_classes(const fairc_xy *d, fairc_status *st)
@@ -407,16 +587,13 @@ int fairc_logistic_fit(const fairc_xy *data, const fairc_logistic_params *p, dou
         g0norm = sqrt(fairc_dot(F.g, F.g, n));
     }
     double gnorm = sqrt(fairc_dot(F.g, F.g, n));
-    double scale = g0norm > 0 ? g0norm : gnorm, gtol = p->tol * scale;
+    double scale = g0norm > 0 ? g0norm : gnorm, gtol = p->tol * scale, delta = -1;
     int it = 0, cg_steps = 0, rejected = 0, converged = gnorm <= gtol;
-    lr_precond(&F);
-    double delta = 0;
-    for (size_t k = 0; k < n; k++) delta += F.g[k] * F.g[k] / F.M[k];
-    delta = sqrt(delta);
+    if (!converged) lr_precond(&F);
 
     while (!converged && it < p->max_iter) {
         if (p->progress) {
-            double frac = p->tol > 0 && scale > 0 && gnorm < scale ? log(gnorm / scale) / log(p->tol) : 0;
+            double frac = p->tol > 0 && gnorm < scale ? log(gnorm / scale) / log(p->tol) : 0;
             if (p->progress(p->progress_user, frac < 1 ? frac : 1, "logistic regression")) {
                 rc = fairc_fail(st, FAIRC_ECANCEL, "logistic regression cancelled");
                 break;
@@ -424,20 +601,38 @@ int fairc_logistic_fit(const fairc_xy *data, const fairc_logistic_params *p, dou
         }
         it++;
         /* Forcing term: loose CG far from the optimum, nearly exact Newton steps near it. */
-        double rel = scale > 0 ? gnorm / scale : 0, xi = sqrt(rel) < 0.1 ? sqrt(rel) : 0.1;
+        double rel = gnorm / scale, xi = sqrt(rel) < 0.1 ? sqrt(rel) : 0.1, snorm;
         int hit;
-        cg_steps += lr_cg(&F, delta, xi * gnorm, &hit);
+        if (delta < 0) { /* first step: the Newton step's M-norm if H were M */
+            lr_precond_apply(&F, F.g, F.t);
+            delta = sqrt(fairc_dot(F.g, F.t, n));
+        }
+        cg_steps += lr_cg(&F, delta, xi * gnorm, &hit, &snorm);
 
         for (size_t k = 0; k <= D; k++) F.coef_new[k] = coef[k] + (k < n ? F.s[k] : 0);
         double ared;
         double f_new = lr_evaluate(&F, F.coef_new, F.z, F.z_new, F.h_new, F.g_new, F.hd_new, &ared);
-        if (F.inv_C > 0) /* penalty part of f(old) - f(new) = -(2 beta.s + s.s) / (2C) */
-            ared -= 0.5 * F.inv_C * (2 * fairc_dot(coef, F.s, D) + fairc_dot(F.s, F.s, D));
+        if (F.inv_C > 0) {
+            /* penalty part of f(old) - f(new) = -(beta.u + u.u / 2) / C over the step u actually
+             * taken (coef_new - coef, exact), not s: their difference, times the large and
+             * cancelling loss and penalty gradients, would be noise next to a tiny decrease */
+            double bu = 0, uu = 0;
+            for (size_t k = 0; k < D; k++) {
+                double u = F.coef_new[k] - coef[k];
+                bu += coef[k] * u;
+                uu += u * u;
+            }
+            ared -= F.inv_C * (bu + 0.5 * uu);
+        }
         double pred = 0.5 * (fairc_dot(F.s, F.r, n) - fairc_dot(F.g, F.s, n));
-        double snorm = sqrt(dot_m(F.s, F.M, F.s, n));
         if (it == 1 && snorm < delta) delta = snorm;
         if (!(pred > 0)) break; /* no decrease left at this precision */
+        /* Once the predicted decrease is within a few hundred ulps of f, the rounding of each
+         * row's score (about eps |z| |dloss/dz|) makes ared noise; the Newton step is then judged
+         * by the gradient norm, the reliable signal at that scale. */
         double rho = ared / pred;
+        if (pred < 1e3 * DBL_EPSILON * fabs(f))
+            rho = sqrt(fairc_dot(F.g_new, F.g_new, n)) < gnorm ? 1.0 : 0.0;
         if (!(rho >= 0.25)) delta = 0.25 * snorm;
         else if (rho > 0.75 && hit) delta *= 2;
         if (rho > 1e-4) {
@@ -451,7 +646,7 @@ int fairc_logistic_fit(const fairc_xy *data, const fairc_logistic_params *p, dou
             f = f_new;
             gnorm = sqrt(fairc_dot(F.g, F.g, n));
             converged = gnorm <= gtol;
-            lr_precond(&F);
+            if (!converged) lr_precond(&F);
         } else if (++rejected > 40) {
             break; /* the trust region has shrunk to nothing */
         }
@@ -604,11 +799,11 @@ int fairc_linreg_fit(const fairc_xy *data, const fairc_linreg_params *p, double 
     }
     lin_ctx c = {.data = data, .D = D, .xbar = xbar};
     if (p->fit_intercept) {
-        reduce_blocks(&rd, data->N, D + 2, moment_block, &c, total);
+        reduce_blocks(&rd, data->N, BLOCK_ROWS, D + 2, moment_block, &c, total);
         double W = fairc_ksum_value(&total[D + 1]);
         for (size_t k = 0; k <= D; k++) xbar[k] = fairc_ksum_value(&total[k]) / W;
     }
-    reduce_blocks(&rd, data->N, P, gram_block, &c, total);
+    reduce_blocks(&rd, data->N, 16 * BLOCK_ROWS, P, gram_block, &c, total);
     double top = 0;
     for (size_t j = 0; j < D; j++) {
         for (size_t k = 0; k <= j; k++)

@@ -39,6 +39,11 @@ enum { FAIRC_TASK_CLASSIFY = 0, FAIRC_TASK_REGRESS = 1 };
  * {0, 1} (classification) or finite (regression); else FAIRC_EINVAL naming the first bad cell. */
 int fairc_xy_validate(const fairc_xy *d, int task, fairc_status *st);
 
+/* How a learner holds X: sparse rows pay off when most inputs are 0 (one-hot columns). AUTO picks
+ * sparse when at most 30% of the inputs are non-zero; the others are for tests and benchmarks.
+ * Both give the same values (sums run in the same order). */
+enum { FAIRC_STORAGE_AUTO = 0, FAIRC_STORAGE_SPARSE = 1, FAIRC_STORAGE_DENSE = 2 };
+
 enum { FAIRC_LOSS_BCE = 0,     /* binary cross-entropy on logits: softplus(z) - y z */
        FAIRC_LOSS_SQUARED = 1  /* (z - y)^2 */
 };
@@ -104,6 +109,7 @@ typedef struct fairc_logistic_params {
     int max_iter;      /* Newton iterations, default 100 */
     int threads;       /* OpenMP threads, 0 (default) for OpenMP's choice; results do not
                         * depend on it */
+    int storage;       /* FAIRC_STORAGE_*, default AUTO */
     fairc_progress_fn progress; /* called once per Newton iteration; may be NULL */
     void *progress_user;
 } fairc_logistic_params;
@@ -203,6 +209,9 @@ typedef struct fairc_mlp_cache fairc_mlp_cache;
 int fairc_mlp_cache_new(const fairc_mlp *m, size_t max_rows, fairc_mlp_cache **out,
                         fairc_status *st);
 void fairc_mlp_cache_free(fairc_mlp_cache **c);
+/* FAIRC_STORAGE_AUTO (default) lets forward pick the input layout per batch; SPARSE or DENSE
+ * force one (tests, benchmarks). Both give the same values with the portable kernel. */
+void fairc_mlp_cache_storage(fairc_mlp_cache *c, int storage);
 
 /* scores (N) <- the model on X (N, D), N <= the cache's max_rows; the cache keeps what backward
  * needs. */
@@ -246,6 +255,7 @@ typedef struct fairc_mlp_train_params {
     int loss;               /* FAIRC_LOSS_BCE (default) or FAIRC_LOSS_SQUARED */
     int reduction;          /* FAIRC_REDUCE_MEAN (default): per batch, sum w loss / sum w */
     int start;              /* FAIRC_START_*, default INIT */
+    int storage;            /* FAIRC_STORAGE_* for the training rows, default AUTO */
     uint64_t seed;          /* default 0 */
     const char *init_purpose;    /* generator purposes (SPEC §1.7); NULL: "init" */
     const char *shuffle_purpose; /* NULL: "shuffle" */

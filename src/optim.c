@@ -60,19 +60,19 @@ const char *fairc_adam_params_check(const fairc_adam_params *p)
  *     p -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * Decoupled rather than L2 because with Adam an L2 term is rescaled by 1/sqrt(v) and so
  * regularises rarely-updated weights (rare one-hot levels) the most. */
-void fairc_adam_step(const fairc_adam_params *p, uint64_t t, double *params, const double *grads,
-                     double *m, double *v, size_t n)
+void fairc_adam_step(const fairc_adam_params *p, uint64_t t, double *restrict params,
+                     const double *restrict grads, double *restrict m, double *restrict v, size_t n)
 {
     double b1 = p->beta1, b2 = p->beta2, td = (double)t;
-    double step = p->lr / (1.0 - pow(b1, td)), sbc2 = sqrt(1.0 - pow(b2, td));
+    double step = p->lr / (1.0 - pow(b1, td)), inv_sbc2 = 1.0 / sqrt(1.0 - pow(b2, td));
     double decay = 1.0 - p->lr * p->weight_decay, eps = p->eps;
     if (decay != 1.0)
         for (size_t j = 0; j < n; j++) params[j] *= decay;
     for (size_t j = 0; j < n; j++) {
-        double g = grads[j];
-        m[j] = b1 * m[j] + (1.0 - b1) * g;
-        v[j] = b2 * v[j] + (1.0 - b2) * g * g;
-        params[j] -= step * m[j] / (sqrt(v[j]) / sbc2 + eps);
+        double g = grads[j], mj = b1 * m[j] + (1.0 - b1) * g, vj = b2 * v[j] + (1.0 - b2) * g * g;
+        m[j] = mj;
+        v[j] = vj;
+        params[j] -= step * mj / (sqrt(vj) * inv_sbc2 + eps);
     }
 }
 

@@ -330,14 +330,13 @@ int fairc_reader_open_block(const char *path, const void *mem, size_t n_bytes, c
     }
     memset(r->buf, 0, 1 + FAIRC_READER_SLACK);
     r->cap = block;
-    r->block = block;
     r->line = 1;
 
     /* A UTF-8 byte-order mark (Excel writes one) is not part of the first column's name. */
     while (r->len - r->pos < 3 && !r->eof) {
         if (fairc_reader_fill(r, st) < 0) {
             reader_free_all(r);
-            return st ? st->code : FAIRC_EIO;
+            return st->code;
         }
     }
     if (r->len - r->pos >= 3 && r->buf[r->pos] == 0xEF && r->buf[r->pos + 1] == 0xBB &&

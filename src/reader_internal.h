@@ -51,7 +51,6 @@ struct fairc_reader {
     /* Block buffer: buf[0, len) valid, buf[len, len + 1 + SLACK) zero, cap + 1 + SLACK allocated. */
     unsigned char *buf;
     size_t cap, len, pos; /* pos: first byte not yet consumed */
-    size_t block;         /* bytes per read at the start */
     int eof;              /* the source has nothing more: len is final */
     uint64_t base;        /* file offset of buf[0] */
     long line;            /* physical line (1-based) of buf[pos] */

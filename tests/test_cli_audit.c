@@ -68,7 +68,7 @@ TEST(cli_audit_errors_are_one_line_with_position_and_exit_status)
     audit_case("e15.csv", "y,p,g\n1,0,a\n", "--label y --pred p", 2,
                "fairc audit: at least one sensitive column is required (--sensitive)");
     audit_case("e16.csv", "y,p,g\n1,0,a\n", "--label y --pred p --score p --sensitive g", 2,
-               "fairc audit: give exactly one of a prediction column (--pred) or a score column (--score)");
+               "fairc audit: give exactly one of a prediction column (--pred), a score column (--score) or a model (--model)");
     audit_case("e17.csv", "y,p,g\n1,0,a\n", "--label y --pred p --sensitive g --frobnicate", 2,
                "fairc audit: unknown option '--frobnicate'");
     audit_case("e18.csv", "y,p,g\n1,0,a\n", "--label y --pred p --sensitive g --bootstrap -3", 2,
@@ -79,7 +79,7 @@ TEST(cli_audit_errors_are_one_line_with_position_and_exit_status)
     audit_case("e21.csv", "y,p,g\n1,0,a\n", "--label y --pred p --sensitive g --groups all", 2,
                "fairc audit: --groups: 'all' is not one of intersection marginal both");
     audit_case("e22.csv", "y,s,g\n1,0.3,a\n", "--label y --pred s --threshold 0.2 --sensitive g", 2,
-               "fairc audit: --threshold applies to --score, not to --pred");
+               "fairc audit: --threshold applies to --score only");
     char missing[600];
     snprintf(missing, sizeof missing, "audit %s/does-not-exist.csv --label y --pred p --sensitive g", test_tmpdir());
     char *err = NULL;

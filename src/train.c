@@ -1,0 +1,349 @@
+/* train.c: `fairc train` as a library call. Loads the file into a column table, maps the label
+ * (SPEC §1.2), fits the encoder, encodes X (N, D) as float, fits the learner of model.h and
+ * packs everything into a predictor: the encoder, one MODEL node and the parameter buffer.
+ * Also fairc_predictor_predict, the predictor applied to encoded rows. Mitigations (later issues)
+ * add their nodes around the same pieces. */
+#include "encode.h"
+#include "model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+FAIRC_API void fairc_train_options_init(fairc_train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->learner = 0; /* chosen by task */
+    o->C = 1.0;
+    o->epochs = 20;
+    o->batch = 256;
+    o->lr = 1e-3;
+    o->beta1 = 0.9;
+    o->beta2 = 0.999;
+    o->adam_eps = 1e-8;
+}
+
+FAIRC_API const char *fairc_train_options_check(const fairc_train_options *o)
+{
+    if (!o->label || !*o->label) return "a label column is required (--label)";
+    if (o->task != FAIRC_TASK_CLASSIFICATION && o->task != FAIRC_TASK_REGRESSION) return "task must be classification or regression";
+    if (o->learner < 0 || o->learner > FAIRC_LEARNER_MLP) return "unknown learner";
+    if (o->task == FAIRC_TASK_REGRESSION && o->learner == FAIRC_LEARNER_LOGISTIC) return "logistic regression is for classification: use --model linear or mlp with --task regression";
+    if (o->task == FAIRC_TASK_CLASSIFICATION && o->learner == FAIRC_LEARNER_LINEAR) return "the linear learner is for --task regression; use logistic for classification";
+    if (o->task == FAIRC_TASK_REGRESSION && o->n_pos_labels) return "--pos-label applies to classification only";
+    if (!(o->C > 0)) return "C must be a number > 0";
+    if (!(o->alpha >= 0) || !isfinite(o->alpha)) return "alpha must be a finite number >= 0";
+    if (o->n_hidden > 16) return "at most 16 hidden layers";
+    for (size_t k = 0; k < o->n_hidden; k++)
+        if (o->hidden[k] < 1 || o->hidden[k] > 100000) return "hidden layer sizes must be in 1..100000";
+    if (o->learner == FAIRC_LEARNER_MLP) {
+        if (o->epochs < 1 || o->epochs > 1000000) return "epochs must be in 1..1000000";
+        if (o->batch < 1 || o->batch > 1000000) return "batch must be in 1..1000000";
+        if (!(o->lr > 0) || !isfinite(o->lr)) return "lr must be a finite number > 0";
+        if (!(o->beta1 >= 0 && o->beta1 < 1) || !(o->beta2 >= 0 && o->beta2 < 1)) return "beta1 and beta2 must be in [0, 1)";
+        if (!(o->adam_eps > 0) || !isfinite(o->adam_eps)) return "adam eps must be a finite number > 0";
+        if (!(o->weight_decay >= 0) || !isfinite(o->weight_decay)) return "weight decay must be a finite number >= 0";
+    }
+    if (o->threads < 0 || o->threads > 1024) return "threads must be in 0..1024";
+    return NULL;
+}
+
+/* Maps the label column's levels to 0/1 (classification, SPEC §1.2) or numbers (regression). */
+static int map_labels(const fairc_table *t, size_t col, const fairc_train_options *o,
+                      const char *name, double *y, fairc_status *st)
+{
+    const fairc_table_col *c = &t->cols[col];
+    size_t L = c->levels.n;
+    double *value = malloc((L ? L : 1) * sizeof *value);
+    if (!value) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    int rc = FAIRC_OK;
+    if (o->task == FAIRC_TASK_REGRESSION) {
+        for (size_t l = 0; l < L && rc == FAIRC_OK; l++)
+            if (fairc_parse_double(c->levels.keys[l], c->levels.key_len[l], &value[l]) != 0)
+                rc = fairc_fail(st, FAIRC_EINVAL, "%.200s: label '%.40s' is not a finite number (--task regression)",
+                                name, c->levels.keys[l]);
+    } else if (o->n_pos_labels) {
+        size_t matched = 0;
+        for (size_t l = 0; l < L; l++) {
+            value[l] = 0;
+            for (size_t k = 0; k < o->n_pos_labels; k++)
+                if (strcmp(c->levels.keys[l], o->pos_labels[k]) == 0) value[l] = 1;
+            matched += value[l] == 1;
+        }
+        if (!matched) {
+            fairc_buf seen = {0};
+            for (size_t l = 0; l < L && l < 5; l++) fairc_buf_printf(&seen, "%s'%s'", l ? ", " : "", c->levels.keys[l]);
+            rc = fairc_fail(st, FAIRC_EINVAL, "%.200s: no label equals the positive label%s given (values seen: %.200s)",
+                            name, o->n_pos_labels > 1 ? "s" : "", seen.p ? seen.p : "");
+            fairc_buf_free(&seen);
+        }
+    } else {
+        int numeric = 0, boolean = 0, zero = 0, minus = 0;
+        for (size_t l = 0; l < L && rc == FAIRC_OK; l++) {
+            const char *s = c->levels.keys[l];
+            double v;
+            if (fairc_parse_double(s, c->levels.key_len[l], &v) == 0 && (v == 0 || v == 1 || v == -1)) {
+                numeric = 1;
+                zero |= v == 0;
+                minus |= v == -1;
+                value[l] = v == 1;
+            } else if (strcasecmp(s, "true") == 0 || strcasecmp(s, "false") == 0) {
+                boolean = 1;
+                value[l] = strcasecmp(s, "true") == 0;
+            } else {
+                rc = fairc_fail(st, FAIRC_EINVAL, "%.200s: label '%.40s' is not 0/1, -1/1 or false/true: name the positive value with --pos-label",
+                                name, s);
+            }
+        }
+        if (rc == FAIRC_OK && ((numeric && boolean) || (zero && minus)))
+            rc = fairc_fail(st, FAIRC_EINVAL, "%.200s: the label mixes vocabularies: name the positive value with --pos-label", name);
+    }
+    for (size_t i = 0; rc == FAIRC_OK && i < t->N; i++) y[i] = value[c->id[i]];
+    free(value);
+    return rc;
+}
+
+static size_t node_alloc_hidden(fairc_node *n, const fairc_train_options *o)
+{
+    n->n_hidden = o->learner == FAIRC_LEARNER_MLP ? o->n_hidden : 0;
+    n->hidden = calloc(n->n_hidden ? n->n_hidden : 1, sizeof *n->hidden);
+    if (!n->hidden) return 0;
+    for (size_t k = 0; k < n->n_hidden; k++) n->hidden[k] = o->hidden[k];
+    return 1;
+}
+
+/* Weighted mean loss and accuracy of the fitted model on the training rows. */
+static void training_fit_quality(const fairc_xy *d, const double *pred, int task,
+                                 fairc_train_info *info)
+{
+    fairc_ksum loss = {0, 0}, correct = {0, 0}, W = {0, 0};
+    for (size_t i = 0; i < d->N; i++) {
+        double w = d->w ? d->w[i] : 1, p = pred[i];
+        fairc_ksum_add(&W, w);
+        if (task == FAIRC_TASK_REGRESSION) {
+            fairc_ksum_add(&loss, w * (p - d->y[i]) * (p - d->y[i]));
+        } else {
+            double pc = fmin(fmax(p, 1e-300), 1 - 1e-16);
+            fairc_ksum_add(&loss, -w * (d->y[i] ? log(pc) : log1p(-pc)));
+            fairc_ksum_add(&correct, w * ((p > 0.5) == (d->y[i] == 1)));
+        }
+    }
+    double Wv = fairc_ksum_value(&W);
+    info->train_loss = Wv > 0 ? fairc_ksum_value(&loss) / Wv : NAN;
+    info->train_accuracy = task == FAIRC_TASK_REGRESSION || !(Wv > 0) ? NAN : fairc_ksum_value(&correct) / Wv;
+}
+
+FAIRC_API size_t fairc_predictor_width(const fairc_predictor *p) { return p ? p->enc.D : 0; }
+
+/* Probabilities of a MODEL node for N rows. */
+static int node_predict(const fairc_predictor *p, const fairc_node *n, const float *X, size_t N,
+                        double *out, fairc_status *st)
+{
+    if (n->type == FAIRC_NODE_CONSTANT) {
+        for (size_t i = 0; i < N; i++) out[i] = n->p;
+        return FAIRC_OK;
+    }
+    if (n->type == FAIRC_NODE_MIXTURE) {
+        double *tmp = malloc((N ? N : 1) * sizeof *tmp);
+        if (!tmp) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        memset(out, 0, N * sizeof *out);
+        int rc = FAIRC_OK;
+        for (size_t c = 0; c < n->n_children && rc == FAIRC_OK; c++) {
+            rc = node_predict(p, &p->nodes[n->children[c]], X, N, tmp, st);
+            for (size_t i = 0; rc == FAIRC_OK && i < N; i++) out[i] += n->weights[c] * tmp[i];
+        }
+        free(tmp);
+        return rc;
+    }
+    if (n->type != FAIRC_NODE_MODEL) return fairc_fail(st, FAIRC_EINVAL, "this predictor node type cannot be applied here");
+    fairc_mlp m;
+    const char *bad = fairc_mlp_layout(&m, p->enc.D, n->hidden, n->n_hidden);
+    if (bad) return fairc_fail(st, FAIRC_EINVAL, "%s", bad);
+    const double *params = p->params + n->param_offset;
+    int regress = n->model_kind == FAIRC_MODEL_LINEAR || p->enc.task == FAIRC_TASK_REGRESSION;
+    return fairc_mlp_predict(&m, params, X, N, regress ? out : NULL, regress ? NULL : out, 0, st);
+}
+
+FAIRC_API int fairc_predictor_predict(const fairc_predictor *p, const float *X, size_t N,
+                                      double *out, fairc_status *st)
+{
+    if (!p || p->n_nodes == 0) return fairc_fail(st, FAIRC_EINVAL, "empty predictor");
+    return node_predict(p, &p->nodes[0], X, N, out, st);
+}
+
+FAIRC_API int fairc_train_file(const char *path, const fairc_read_options *ropt,
+                               const fairc_train_options *o_in, fairc_predictor **out,
+                               fairc_train_info *info_out, fairc_status *st)
+{
+    *out = NULL;
+    const char *bad = fairc_train_options_check(o_in);
+    if (bad) return fairc_fail(st, FAIRC_EINVAL, "%s", bad);
+    fairc_train_options o = *o_in;
+    if (o.learner == 0) o.learner = o.task == FAIRC_TASK_REGRESSION ? FAIRC_LEARNER_LINEAR : FAIRC_LEARNER_LOGISTIC;
+    if (o.learner == FAIRC_LEARNER_MLP && o.n_hidden == 0) return fairc_fail(st, FAIRC_EINVAL, "an MLP needs hidden layer sizes (mlp:64 or mlp:64,32)");
+    fairc_train_info info;
+    memset(&info, 0, sizeof info);
+    fairc_reader *r = NULL;
+    fairc_table *t = NULL;
+    fairc_predictor *p = NULL;
+    float *X = NULL;
+    double *y = NULL, *w = NULL;
+    int rc = fairc_reader_open(path, ropt, &r, st);
+    if (rc != FAIRC_OK) return rc;
+    long label_col = fairc_reader_find(r, o.label);
+    long weight_col = o.weight ? fairc_reader_find(r, o.weight) : -1;
+    if (label_col < 0) {
+        rc = fairc_fail(st, FAIRC_EINVAL, "%.200s: no label column named '%.100s'", path, o.label);
+        goto done;
+    }
+    if (o.weight && weight_col < 0) {
+        rc = fairc_fail(st, FAIRC_EINVAL, "%.200s: no weight column named '%.100s'", path, o.weight);
+        goto done;
+    }
+    fairc_table_checks chk = {label_col, weight_col, o.drop_missing_label};
+    rc = fairc_table_read(r, &chk, &t, st);
+    if (rc != FAIRC_OK) goto done;
+    if (t->N == 0) {
+        rc = fairc_fail(st, FAIRC_EINVAL, "%.200s: no rows to train on", path);
+        goto done;
+    }
+    p = calloc(1, sizeof *p);
+    y = malloc(t->N * sizeof *y);
+    if (!p || !y) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = map_labels(t, (size_t)label_col, &o, path, y, st);
+    if (rc != FAIRC_OK) goto done;
+    if (o.weight) {
+        if (!(w = malloc(t->N * sizeof *w))) {
+            rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < t->N; i++) w[i] = t->cols[weight_col].num[i];
+    }
+    fairc_encoder_spec spec = {o.task, o.label, o.pos_labels, o.n_pos_labels, o.weight, o.drop,
+                               o.n_drop, o.sensitive, o.n_sensitive,
+                               ropt ? ropt->na_values : NULL, ropt ? ropt->n_na_values : 0};
+    rc = fairc_encoder_fit(t, &spec, &p->enc, st);
+    if (rc != FAIRC_OK) goto done;
+    size_t N = t->N, D = p->enc.D;
+    if (N > SIZE_MAX / sizeof(float) / D) {
+        rc = fairc_fail(st, FAIRC_ELIMIT, "%zu rows x %zu features do not fit in memory", N, D);
+        goto done;
+    }
+    X = malloc(N * D * sizeof *X);
+    if (!X) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory for %zu x %zu features", N, D);
+        goto done;
+    }
+    rc = fairc_encoder_table(&p->enc, t, X, st);
+    if (rc != FAIRC_OK) goto done;
+    info.rows = N;
+    info.dropped = t->dropped;
+    info.features = D;
+    fairc_table_free(&t);
+    fairc_xy data = {N, D, X, y, w};
+    rc = fairc_xy_validate(&data, o.task == FAIRC_TASK_REGRESSION ? FAIRC_TASK_REGRESS : FAIRC_TASK_CLASSIFY, st);
+    if (rc != FAIRC_OK) goto done;
+    /* One MODEL node over one parameter buffer. */
+    p->nodes = calloc(1, sizeof *p->nodes);
+    if (!p->nodes || !node_alloc_hidden(p->nodes, &o)) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        goto done;
+    }
+    p->n_nodes = 1;
+    fairc_node *node = &p->nodes[0];
+    node->type = FAIRC_NODE_MODEL;
+    node->model_kind = o.learner == FAIRC_LEARNER_LOGISTIC ? FAIRC_MODEL_LOGISTIC
+                       : o.learner == FAIRC_LEARNER_LINEAR ? FAIRC_MODEL_LINEAR : FAIRC_MODEL_MLP;
+    fairc_mlp m;
+    bad = fairc_mlp_layout(&m, D, node->hidden, node->n_hidden);
+    if (bad) {
+        rc = fairc_fail(st, FAIRC_EINVAL, "%s", bad);
+        goto done;
+    }
+    node->param_offset = 0;
+    node->param_count = m.count;
+    p->n_params = m.count;
+    if (!(p->params = calloc(m.count, sizeof *p->params))) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (o.learner == FAIRC_LEARNER_LOGISTIC) {
+        fairc_logistic_params lp;
+        fairc_logistic_params_init(&lp);
+        lp.C = o.C;
+        lp.threads = o.threads;
+        lp.progress = o.progress;
+        lp.progress_user = o.progress_user;
+        fairc_fit_info fi;
+        rc = fairc_logistic_fit(&data, &lp, p->params, &fi, st);
+        info.iterations = fi.iterations;
+        info.converged = fi.converged;
+    } else if (o.learner == FAIRC_LEARNER_LINEAR) {
+        fairc_linreg_params lp;
+        fairc_linreg_params_init(&lp);
+        lp.alpha = o.alpha;
+        lp.threads = o.threads;
+        rc = fairc_linreg_fit(&data, &lp, p->params, st);
+        info.converged = 1;
+    } else {
+        fairc_mlp_state s;
+        rc = fairc_mlp_state_new(&s, &m, st);
+        if (rc == FAIRC_OK) {
+            fairc_mlp_train_params tp;
+            fairc_mlp_train_params_init(&tp);
+            tp.epochs = o.epochs;
+            tp.batch_size = o.batch;
+            tp.adam.lr = o.lr;
+            tp.adam.beta1 = o.beta1;
+            tp.adam.beta2 = o.beta2;
+            tp.adam.eps = o.adam_eps;
+            tp.adam.weight_decay = o.weight_decay;
+            tp.loss = o.task == FAIRC_TASK_REGRESSION ? FAIRC_LOSS_SQUARED : FAIRC_LOSS_BCE;
+            tp.seed = o.seed;
+            tp.progress = o.progress;
+            tp.progress_user = o.progress_user;
+            fairc_mlp_train_info ti;
+            rc = fairc_mlp_train(&m, &s, &data, &tp, &ti, st);
+            memcpy(p->params, s.params, m.count * sizeof *p->params);
+            info.iterations = (int)ti.epochs;
+            info.converged = 1;
+            fairc_mlp_state_free(&s);
+        }
+    }
+    if (rc != FAIRC_OK) goto done;
+    double *pred = malloc(N * sizeof *pred);
+    if (!pred) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = fairc_predictor_predict(p, X, N, pred, st);
+    if (rc == FAIRC_OK) training_fit_quality(&data, pred, o.task, &info);
+    free(pred);
+    if (rc != FAIRC_OK) goto done;
+    /* META: what made this model; equal runs give equal files (no timestamps). */
+    p->meta.version = strdup(FAIRC_VERSION);
+    p->meta.command = strdup(o.command ? o.command : "");
+    p->meta.train_file = strdup(path);
+    p->meta.train_rows = N;
+    if (!p->meta.version || !p->meta.command || !p->meta.train_file)
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    else
+        rc = fairc_sha256_file(path, p->meta.train_sha256, st);
+done:
+    fairc_reader_free(&r);
+    fairc_table_free(&t);
+    free(X);
+    free(y);
+    free(w);
+    if (rc != FAIRC_OK) {
+        fairc_predictor_free(&p);
+        return rc;
+    }
+    if (info_out) *info_out = info;
+    *out = p;
+    return FAIRC_OK;
+}
