@@ -82,10 +82,14 @@ FUZZ_SECONDS ?= 30
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DFAIRC_BUILDING -Iinclude -Isrc -g -O1 \
              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_FLAGS = $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZ_FLAGS))
+FUZZ_OBJ := $(LIB_SRC:src/%.c=build-fuzz/obj/%.o)
 fuzz-build: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
-build-fuzz/%: fuzz/%.c $(LIB_SRC) include/fairc.h $(wildcard src/*.h)
-	@mkdir -p build-fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lm
+build-fuzz/obj/%.o: src/%.c include/fairc.h $(wildcard src/*.h)
+	@mkdir -p build-fuzz/obj
+	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -c $< -o $@
+build-fuzz/%: fuzz/%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJ) -lm
 fuzz: fuzz-build
 	@set -e; for t in $(FUZZ_SRC:fuzz/%.c=%); do \
 	  mkdir -p build-fuzz/corpus-$$t; \

@@ -31,7 +31,8 @@ static void train_usage(FILE *f)
             "  --threads N            threads (default: all)\n"
             "  --sep C --na-values L --format F   as for fairc audit\n"
             "  -o MODEL               output model file (required)\n"
-            "A progress bar with ETA shows on a terminal.\n");
+            "  --quiet                no progress bar and no summary (errors still print)\n"
+            "A progress bar with ETA shows on a terminal; a summary line goes to stderr.\n");
 }
 
 static int parse_model(const char *v, fairc_train_options *o)
@@ -70,7 +71,7 @@ int cmd_train(int argc, char **argv)
     char **pos = NULL, **sens = NULL, **drop = NULL, **na = NULL;
     size_t n_pos = 0, n_sens = 0, n_drop = 0, n_na = 0;
     const char *data = NULL, *out = NULL, *v;
-    int bad = 0, na_given = 0;
+    int bad = 0, na_given = 0, quiet = 0;
     for (int i = 1; i < argc && !bad; i++) {
         uint64_t u = 0;
         if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h")) {
@@ -93,6 +94,8 @@ int cmd_train(int argc, char **argv)
             if (cli_split(v, &drop, &n_drop) != 0) bad = 1;
         } else if ((v = cli_opt(argc, argv, &i, "--weight", &bad))) {
             o.weight = v;
+        } else if (cli_flag(argv, i, "--quiet") || cli_flag(argv, i, "-q")) {
+            quiet = 1;
         } else if (cli_flag(argv, i, "--drop-missing-label")) {
             o.drop_missing_label = 1;
         } else if ((v = cli_opt(argc, argv, &i, "--model", &bad))) {
@@ -193,6 +196,7 @@ int cmd_train(int argc, char **argv)
     if (!bad) {
         cli_progress prog;
         cli_progress_init(&prog, "train");
+        if (quiet) prog.enabled = 0;
         o.progress = cli_progress_cb;
         o.progress_user = &prog;
         fairc_status st = {0};
@@ -201,9 +205,12 @@ int cmd_train(int argc, char **argv)
         int rc = fairc_train_file(data, &ro, &o, &p, &info, &st);
         cli_progress_done(&prog);
         if (rc == FAIRC_OK) rc = fairc_predictor_save(p, out, &st);
-        if (rc == FAIRC_OK) {
+        if (rc == FAIRC_OK && quiet) {
+            exit_code = 0;
+        } else if (rc == FAIRC_OK) {
             fprintf(stderr, "fairc: trained on %llu rows, %zu features; ", (unsigned long long)info.rows, info.features);
             if (!isnan(info.train_accuracy)) fprintf(stderr, "train accuracy %.4f, ", info.train_accuracy);
+            if (!isnan(info.objective)) fprintf(stderr, "objective %.12g, ", info.objective);
             fprintf(stderr, "train loss %.6f; %s %d%s; wrote %s\n", info.train_loss,
                     o.learner == FAIRC_LEARNER_MLP ? "epochs" : "iterations", info.iterations,
                     info.converged ? "" : " (not converged)", out);

@@ -268,6 +268,7 @@ typedef struct fairc_train_info {
     int iterations;                 /* Newton iterations or epochs */
     int converged;                  /* logistic: tolerance met */
     double train_loss;              /* mean weighted loss on the training rows */
+    double objective;               /* logistic: the minimised objective (penalty + summed loss) */
     double train_accuracy;          /* classification: weighted accuracy at p > 0.5 */
 } fairc_train_info;
 

@@ -564,6 +564,7 @@ int fairc_logistic_objective(const fairc_xy *data, const fairc_logistic_params *
 int fairc_logistic_fit(const fairc_xy *data, const fairc_logistic_params *p, double *coef,
                        fairc_fit_info *info, fairc_status *st)
 {
+    if (info) memset(info, 0, sizeof *info);
     const char *why = fairc_logistic_params_check(p);
     if (why) return fairc_fail(st, FAIRC_EINVAL, "%s", why);
     int rc = fairc_xy_validate(data, FAIRC_TASK_CLASSIFY, st);

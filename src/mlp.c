@@ -451,6 +451,9 @@ int fairc_mlp_train(const fairc_mlp *m, fairc_mlp_state *s, const fairc_xy *data
                     const fairc_mlp_train_params *p, fairc_mlp_train_info *info,
                     fairc_status *st)
 {
+    fairc_mlp_train_info local;
+    if (!info) info = &local;
+    memset(info, 0, sizeof *info);
     const char *why = fairc_mlp_train_params_check(p);
     if (why) return fairc_fail(st, FAIRC_EINVAL, "%s", why);
     if (data->D != m->D)
@@ -460,9 +463,6 @@ int fairc_mlp_train(const fairc_mlp *m, fairc_mlp_state *s, const fairc_xy *data
         data, p->loss == FAIRC_LOSS_BCE ? FAIRC_TASK_CLASSIFY : FAIRC_TASK_REGRESS, st);
     if (rc != FAIRC_OK) return rc;
     size_t N = data->N, bs = p->batch_size < N ? p->batch_size : N;
-    fairc_mlp_train_info local;
-    if (!info) info = &local;
-    memset(info, 0, sizeof *info);
 
     size_t *perm = malloc(N * sizeof *perm);
     fairc_mlp_cache *c = NULL;

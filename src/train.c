@@ -184,6 +184,7 @@ FAIRC_API int fairc_train_file(const char *path, const fairc_read_options *ropt,
     if (o.learner == FAIRC_LEARNER_MLP && o.n_hidden == 0) return fairc_fail(st, FAIRC_EINVAL, "an MLP needs hidden layer sizes (mlp:64 or mlp:64,32)");
     fairc_train_info info;
     memset(&info, 0, sizeof info);
+    info.objective = NAN;
     fairc_reader *r = NULL;
     fairc_table *t = NULL;
     fairc_predictor *p = NULL;
@@ -282,6 +283,7 @@ FAIRC_API int fairc_train_file(const char *path, const fairc_read_options *ropt,
         rc = fairc_logistic_fit(&data, &lp, p->params, &fi, st);
         info.iterations = fi.iterations;
         info.converged = fi.converged;
+        info.objective = fi.objective;
     } else if (o.learner == FAIRC_LEARNER_LINEAR) {
         fairc_linreg_params lp;
         fairc_linreg_params_init(&lp);

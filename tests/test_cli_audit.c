@@ -97,7 +97,9 @@ TEST(cli_audit_output_file_is_atomic)
     snprintf(cmd, sizeof cmd, "audit %s --label y --pred p --sensitive g --json -o %s", path, out);
     CHECK_EQ_INT(test_run_fairc(cmd, NULL, NULL), 0);
     char *first = test_read_file(out, NULL);
-    CHECK(first && json_parse(first) != NULL);
+    json *parsed = first ? json_parse(first) : NULL;
+    CHECK(parsed != NULL);
+    json_free(parsed);
     /* A failing run leaves the earlier output as it was, and no temporary file. */
     const char *bad = "y,p,g\n1,1,a\n0,7,b\n";
     test_write_file("atomic-bad.csv", bad, strlen(bad), path, sizeof path);
@@ -107,8 +109,6 @@ TEST(cli_audit_output_file_is_atomic)
     CHECK(first && second && strcmp(first, second) == 0);
     snprintf(cmd, sizeof cmd, "ls %s | grep -c tmp > /dev/null", test_tmpdir());
     CHECK(system(cmd) != 0); /* grep found no temporary file */
-    json *j = first ? json_parse(first) : NULL;
-    json_free(j);
     free(first);
     free(second);
 }

@@ -76,9 +76,10 @@ static fairc_predictor *new_predictor(int explicit_na)
     static const char *const sens[] = {"sex", "race"};
     e->sensitive = xstrs(sens, 2);
     e->n_sensitive = 2;
-    static const char *const groups[] = {"Female|White", "Male|White", "Female|Black"};
-    e->group_names = xstrs(groups, 3);
-    e->n_groups = 3;
+    static const char *const groups[] = {"Female|White", "Male|White", "Female|Black",
+                                         "€|😀"}; /* 3- and 4-byte UTF-8 */
+    e->group_names = xstrs(groups, 4);
+    e->n_groups = 4;
     return p;
 }
 
@@ -408,6 +409,47 @@ TEST(modelfile_load_reports_io_errors)
     CHECK(strstr(st.message, "absent.fcm: cannot open: No such file or directory") != NULL);
     CHECK_EQ_INT(fairc_predictor_load(test_tmpdir(), &p, &st), FAIRC_EIO);
     CHECK(p == NULL);
+}
+
+TEST(modelfile_loads_a_large_model_from_a_pipe_and_refuses_a_file_beyond_the_cap)
+{
+    /* hidden [2000]: 16,001 parameters, 128 KB, more than the first read buffer */
+    fairc_predictor *p = new_predictor(0);
+    p->nodes = xcalloc(1, sizeof *p->nodes);
+    p->n_nodes = 1;
+    static const size_t hidden[] = {2000};
+    set_model(p, 0, FAIRC_MODEL_MLP, hidden, 1, 0);
+    set_params(p, 6 * 2000 + 2000 + 2000 + 1);
+    char path[512], out[512], cmd[2048];
+    fairc_status st = {0};
+    CHECK_EQ_INT(fairc_predictor_save(p, tmp_path("big.fcm", path, sizeof path), &st), FAIRC_OK);
+    fairc_predictor *q = NULL;
+    CHECK_EQ_INT(fairc_predictor_load(path, &q, &st), FAIRC_OK);
+    if (q) check_same(p, q);
+    fairc_predictor_free(&q);
+    /* through a pipe: no size known in advance */
+    snprintf(out, sizeof out, "%s/pipe.txt", test_tmpdir());
+    snprintf(cmd, sizeof cmd, "cat '%s' | %s inspect /dev/stdin > '%s' 2>&1", path,
+             test_fairc_bin(), out);
+    int rc = system(cmd);
+    char *text = test_read_file(out, NULL);
+    if (!(text && strstr(text, "unknown command"))) {
+        CHECK_MSG(rc == 0 && text && strstr(text, "parameters:     16001\n"), "pipe: %s",
+                  text ? text : "(no output)");
+    }
+    free(text);
+    fairc_predictor_free(&p);
+    /* a sparse file one byte longer than the largest valid model: refused before reading */
+    char huge[512];
+    FILE *f = fopen(tmp_path("huge.fcm", huge, sizeof huge), "wb");
+    CHECK(f && ftruncate(fileno(f), ((off_t)1 << 30) + 29) == 0);
+    if (f) fclose(f);
+    CHECK_EQ_INT(fairc_predictor_load(huge, &q, &st), FAIRC_ELIMIT);
+    char want[700];
+    snprintf(want, sizeof want, "%s: byte 0: the file is 1073741853 bytes long, more than a model "
+             "file can be (1 GiB + 28)", huge);
+    CHECK_STR(st.message, want);
+    unlink(huge);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -967,6 +1009,41 @@ TEST(modelfile_hostile_values_fail_with_exact_messages)
                 "hostile.fcm: byte 127: ENCD: the label column holds a NUL byte");
     tw_free(&e);
 
+    tw_u8(&e, 0);
+    tw_u32(&e, 3);
+    tw_raw(&e, "\xed\xa0\x80", 3); /* a UTF-16 surrogate */
+    expect_body("surrogate", body_of(NULL, &e, NULL, NULL), FAIRC_EPARSE,
+                "hostile.fcm: byte 126: ENCD: the label column is not valid UTF-8");
+    tw_free(&e);
+    tw_u8(&e, 0);
+    tw_u32(&e, 5);
+    tw_raw(&e, "a\xf4\x90\x80\x80", 5); /* U+110000 */
+    expect_body("above U+10FFFF", body_of(NULL, &e, NULL, NULL), FAIRC_EPARSE,
+                "hostile.fcm: byte 127: ENCD: the label column is not valid UTF-8");
+    tw_free(&e);
+    tw_u8(&e, 0);
+    tw_u32(&e, 2);
+    tw_raw(&e, "\xe2\x82", 2); /* a 3-byte sequence cut short */
+    expect_body("cut sequence", body_of(NULL, &e, NULL, NULL), FAIRC_EPARSE,
+                "hostile.fcm: byte 126: ENCD: the label column is not valid UTF-8");
+    tw_free(&e);
+
+    /* a long column name is shortened in the message; an infinite mean */
+    const char *longname = "a_very_long_column_name_that_goes_on_and_on_and_on_forever";
+    encd_head(&e, 1);
+    tw_u64(&e, 1);
+    tw_str(&e, longname);
+    tw_u8(&e, FAIRC_FEAT_NUMERIC);
+    tw_u64(&e, 0);
+    tw_f64(&e, INFINITY);
+    tw_f64(&e, 1.0);
+    tw_u8(&e, 0);
+    tw_u64(&e, 0);
+    tw_u64(&e, 0);
+    expect_body("infinite mean", body_of(NULL, &e, NULL, NULL), FAIRC_EPARSE,
+                "hostile.fcm: byte 223: ENCD: feature 0 'a_very_long_column_name_that_goes_on_and...': mean is inf, expected a finite number");
+    tw_free(&e);
+
     tw_u8(&e, 7);
     expect_body("task 7", body_of(NULL, &e, NULL, NULL), FAIRC_EPARSE,
                 "hostile.fcm: byte 121: ENCD: task is 7, expected 0 (classification) or 1 (regression)");
@@ -1032,6 +1109,11 @@ TEST(modelfile_hostile_sections_and_header_fail_with_exact_messages)
     tw_block(&body, "ENCD", 7, &d[1]);
     expect_body("reserved field", body, FAIRC_EPARSE,
                 "hostile.fcm: byte 109: section ENCD: reserved field is 7, expected 0");
+
+    body = body_of(NULL, NULL, NULL, NULL);
+    tw_raw(&body, "xtra\0\0\0\0\0\0", 10);
+    expect_body("cut section header", body, FAIRC_EPARSE,
+                "hostile.fcm: byte 304: a section header is cut short (16 bytes needed, 10 left)");
 
     body = (tw){{0}};
     tw_section(&body, "META", &d[0]);
@@ -1143,7 +1225,7 @@ TEST(modelfile_describe_text_lists_the_run_encoder_tree_and_escapes_control_byte
     CHECK(t && strstr(t, "  [0..1]         age: numeric, mean 38.5816, sd 13.6402, missing indicator\n"));
     CHECK(t && strstr(t, "  [2..4]         workclass: categorical, 3 levels: \"Private\", \"Self-emp-not-inc\", \"?\"\n"));
     CHECK(t && strstr(t, "hours\\x1b[31m") && !strchr(t, 0x1b));
-    CHECK(t && strstr(t, "groups:         3: \"Female|White\", \"Male|White\", \"Female|Black\"\n"));
+    CHECK(t && strstr(t, "groups:         4: \"Female|White\", \"Male|White\", \"Female|Black\", \"€|😀\"\n"));
     CHECK(t && strstr(t, "tree:           4 nodes\n    mixture of 3\n"
                          "      weight 0.6      model logistic, 7 parameters at 0\n"
                          "      weight 0.3      model mlp hidden [8, 4], 97 parameters at 7\n"
