@@ -112,6 +112,7 @@ check:
 	$(MAKE) asan
 	$(MAKE) check-symbols
 	$(MAKE) BLAS=none OPENMP=0 B=build-portable build-portable/libfairc.a
+	if command -v clang >/dev/null; then $(MAKE) CC=clang B=build-clang build-clang/test_runner; fi
 	$(MAKE) test
 
 bench: all
@@ -139,4 +140,4 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/bin/fairc $(DESTDIR)$(PREFIX)/lib/pkgconfig/fairc.pc
 
 clean:
-	rm -rf build build-asan build-fuzz build-portable bin demo.csv
+	rm -rf build build-asan build-fuzz build-portable build-clang bin demo.csv
