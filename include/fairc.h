@@ -280,6 +280,13 @@ FAIRC_API int fairc_train_file(const char *path, const fairc_read_options *ropt,
                                const fairc_train_options *o, fairc_predictor **out,
                                fairc_train_info *info, fairc_status *st);
 
+/* The same on data in memory: X (N, D) row-major float, y (N; 0/1, or targets for regression),
+ * w (N) or NULL. The predictor's encoder takes D numeric columns named x0..x{D-1} as they are. */
+FAIRC_API int fairc_train_arrays(const float *X, size_t N, size_t D, const double *y,
+                                 const double *w, const fairc_train_options *o,
+                                 fairc_predictor **out, fairc_train_info *info,
+                                 fairc_status *st);
+
 typedef struct fairc_predict_info {
     uint64_t rows;
     uint64_t unseen_categories;     /* cells whose category was not seen at fit (encoded as 0) */

@@ -134,42 +134,164 @@ static void training_fit_quality(const fairc_xy *d, const double *pred, int task
     info->train_accuracy = task == FAIRC_TASK_REGRESSION || !(Wv > 0) ? NAN : fairc_ksum_value(&correct) / Wv;
 }
 
-FAIRC_API size_t fairc_predictor_width(const fairc_predictor *p) { return p ? p->enc.D : 0; }
-
-/* Probabilities of a MODEL node for N rows. */
-static int node_predict(const fairc_predictor *p, const fairc_node *n, const float *X, size_t N,
-                        double *out, fairc_status *st)
+/* Fits o's learner on data into p (encoder already set): one MODEL node over one parameter
+ * buffer, plus the training-set quality in info. */
+static int train_core(fairc_predictor *p, const fairc_xy *d, const fairc_train_options *o_,
+                      fairc_train_info *info_, fairc_status *st)
 {
-    if (n->type == FAIRC_NODE_CONSTANT) {
-        for (size_t i = 0; i < N; i++) out[i] = n->p;
-        return FAIRC_OK;
+    const fairc_train_options o = *o_;
+    fairc_train_info info = *info_;
+    fairc_xy data = *d;
+    size_t N = d->N, D = d->D;
+    const float *X = d->X;
+    const char *bad;
+    int rc = FAIRC_OK;
+    p->nodes = calloc(1, sizeof *p->nodes);
+    if (!p->nodes || !node_alloc_hidden(p->nodes, &o)) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        goto out;
     }
-    if (n->type == FAIRC_NODE_MIXTURE) {
-        double *tmp = malloc((N ? N : 1) * sizeof *tmp);
-        if (!tmp) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
-        memset(out, 0, N * sizeof *out);
-        int rc = FAIRC_OK;
-        for (size_t c = 0; c < n->n_children && rc == FAIRC_OK; c++) {
-            rc = node_predict(p, &p->nodes[n->children[c]], X, N, tmp, st);
-            for (size_t i = 0; rc == FAIRC_OK && i < N; i++) out[i] += n->weights[c] * tmp[i];
-        }
-        free(tmp);
-        return rc;
-    }
-    if (n->type != FAIRC_NODE_MODEL) return fairc_fail(st, FAIRC_EINVAL, "this predictor node type cannot be applied here");
+    p->n_nodes = 1;
+    fairc_node *node = &p->nodes[0];
+    node->type = FAIRC_NODE_MODEL;
+    node->model_kind = o.learner == FAIRC_LEARNER_LOGISTIC ? FAIRC_MODEL_LOGISTIC
+                       : o.learner == FAIRC_LEARNER_LINEAR ? FAIRC_MODEL_LINEAR : FAIRC_MODEL_MLP;
     fairc_mlp m;
-    const char *bad = fairc_mlp_layout(&m, p->enc.D, n->hidden, n->n_hidden);
-    if (bad) return fairc_fail(st, FAIRC_EINVAL, "%s", bad);
-    const double *params = p->params + n->param_offset;
-    int regress = n->model_kind == FAIRC_MODEL_LINEAR || p->enc.task == FAIRC_TASK_REGRESSION;
-    return fairc_mlp_predict(&m, params, X, N, regress ? out : NULL, regress ? NULL : out, 0, st);
+    bad = fairc_mlp_layout(&m, D, node->hidden, node->n_hidden);
+    if (bad) {
+        rc = fairc_fail(st, FAIRC_EINVAL, "%s", bad);
+        goto out;
+    }
+    node->param_offset = 0;
+    node->param_count = m.count;
+    p->n_params = m.count;
+    if (!(p->params = calloc(m.count, sizeof *p->params))) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (o.learner == FAIRC_LEARNER_LOGISTIC) {
+        fairc_logistic_params lp;
+        fairc_logistic_params_init(&lp);
+        lp.C = o.C;
+        lp.threads = o.threads;
+        lp.progress = o.progress;
+        lp.progress_user = o.progress_user;
+        fairc_fit_info fi;
+        rc = fairc_logistic_fit(&data, &lp, p->params, &fi, st);
+        info.iterations = fi.iterations;
+        info.converged = fi.converged;
+        info.objective = fi.objective;
+    } else if (o.learner == FAIRC_LEARNER_LINEAR) {
+        fairc_linreg_params lp;
+        fairc_linreg_params_init(&lp);
+        lp.alpha = o.alpha;
+        lp.threads = o.threads;
+        rc = fairc_linreg_fit(&data, &lp, p->params, st);
+        info.converged = 1;
+    } else {
+        fairc_mlp_state s;
+        rc = fairc_mlp_state_new(&s, &m, st);
+        if (rc == FAIRC_OK) {
+            fairc_mlp_train_params tp;
+            fairc_mlp_train_params_init(&tp);
+            tp.epochs = o.epochs;
+            tp.batch_size = o.batch;
+            tp.adam.lr = o.lr;
+            tp.adam.beta1 = o.beta1;
+            tp.adam.beta2 = o.beta2;
+            tp.adam.eps = o.adam_eps;
+            tp.adam.weight_decay = o.weight_decay;
+            tp.loss = o.task == FAIRC_TASK_REGRESSION ? FAIRC_LOSS_SQUARED : FAIRC_LOSS_BCE;
+            tp.seed = o.seed;
+            tp.progress = o.progress;
+            tp.progress_user = o.progress_user;
+            fairc_mlp_train_info ti;
+            rc = fairc_mlp_train(&m, &s, &data, &tp, &ti, st);
+            memcpy(p->params, s.params, m.count * sizeof *p->params);
+            info.iterations = (int)ti.epochs;
+            info.converged = 1;
+            fairc_mlp_state_free(&s);
+        }
+    }
+    if (rc != FAIRC_OK) goto out;
+    double *pred = malloc(N * sizeof *pred);
+    if (!pred) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = fairc_predictor_predict(p, X, N, pred, st);
+    if (rc == FAIRC_OK) training_fit_quality(&data, pred, o.task, &info);
+    free(pred);
+    if (rc != FAIRC_OK) goto out;
+out:
+    *info_ = info;
+    return rc;
 }
 
-FAIRC_API int fairc_predictor_predict(const fairc_predictor *p, const float *X, size_t N,
-                                      double *out, fairc_status *st)
+/* The encoder of in-memory data: D numeric columns x0..x{D-1} used as they are (mean 0, sd 1). */
+static int identity_encoder(fairc_encoder *e, size_t D, int task, fairc_status *st)
 {
-    if (!p || p->n_nodes == 0) return fairc_fail(st, FAIRC_EINVAL, "empty predictor");
-    return node_predict(p, &p->nodes[0], X, N, out, st);
+    memset(e, 0, sizeof *e);
+    e->task = task;
+    e->label = strdup("y");
+    e->pos_labels = calloc(1, sizeof *e->pos_labels);
+    e->sensitive = calloc(1, sizeof *e->sensitive);
+    e->features = calloc(D ? D : 1, sizeof *e->features);
+    if (!e->label || !e->pos_labels || !e->sensitive || !e->features)
+        return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    for (size_t j = 0; j < D; j++) {
+        char name[32];
+        snprintf(name, sizeof name, "x%zu", j);
+        fairc_feature *f = &e->features[e->n_features++];
+        if (!(f->column = strdup(name))) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        f->kind = FAIRC_FEAT_NUMERIC;
+        f->mean = 0;
+        f->sd = 1;
+        f->offset = j;
+    }
+    e->D = D;
+    return FAIRC_OK;
+}
+
+FAIRC_API int fairc_train_arrays(const float *X, size_t N, size_t D, const double *y,
+                                 const double *w, const fairc_train_options *o_in,
+                                 fairc_predictor **out, fairc_train_info *info_out,
+                                 fairc_status *st)
+{
+    *out = NULL;
+    const char *bad = fairc_train_options_check(o_in);
+    if (bad) return fairc_fail(st, FAIRC_EINVAL, "%s", bad);
+    if (!X || !y || N == 0 || D == 0) return fairc_fail(st, FAIRC_EINVAL, "X (N x D, N, D >= 1) and y are required");
+    fairc_train_options o = *o_in;
+    if (o.learner == 0) o.learner = o.task == FAIRC_TASK_REGRESSION ? FAIRC_LEARNER_LINEAR : FAIRC_LEARNER_LOGISTIC;
+    if (o.learner == FAIRC_LEARNER_MLP && o.n_hidden == 0) return fairc_fail(st, FAIRC_EINVAL, "an MLP needs hidden layer sizes");
+    fairc_train_info info;
+    memset(&info, 0, sizeof info);
+    info.objective = NAN;
+    info.rows = N;
+    info.features = D;
+    fairc_predictor *p = calloc(1, sizeof *p);
+    if (!p) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    fairc_xy data = {N, D, X, y, w};
+    int rc = identity_encoder(&p->enc, D, o.task, st);
+    if (rc == FAIRC_OK)
+        rc = fairc_xy_validate(&data, o.task == FAIRC_TASK_REGRESSION ? FAIRC_TASK_REGRESS : FAIRC_TASK_CLASSIFY, st);
+    if (rc == FAIRC_OK) rc = train_core(p, &data, &o, &info, st);
+    if (rc == FAIRC_OK) {
+        p->meta.version = strdup(FAIRC_VERSION);
+        p->meta.command = strdup(o.command ? o.command : "");
+        p->meta.train_file = strdup("(arrays)");
+        p->meta.train_rows = N;
+        if (!p->meta.version || !p->meta.command || !p->meta.train_file)
+            rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    }
+    if (rc != FAIRC_OK) {
+        fairc_predictor_free(&p);
+        return rc;
+    }
+    if (info_out) *info_out = info;
+    *out = p;
+    return FAIRC_OK;
 }
 
 FAIRC_API int fairc_train_file(const char *path, const fairc_read_options *ropt,
@@ -248,83 +370,7 @@ FAIRC_API int fairc_train_file(const char *path, const fairc_read_options *ropt,
     fairc_xy data = {N, D, X, y, w};
     rc = fairc_xy_validate(&data, o.task == FAIRC_TASK_REGRESSION ? FAIRC_TASK_REGRESS : FAIRC_TASK_CLASSIFY, st);
     if (rc != FAIRC_OK) goto done;
-    /* One MODEL node over one parameter buffer. */
-    p->nodes = calloc(1, sizeof *p->nodes);
-    if (!p->nodes || !node_alloc_hidden(p->nodes, &o)) {
-        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
-        goto done;
-    }
-    p->n_nodes = 1;
-    fairc_node *node = &p->nodes[0];
-    node->type = FAIRC_NODE_MODEL;
-    node->model_kind = o.learner == FAIRC_LEARNER_LOGISTIC ? FAIRC_MODEL_LOGISTIC
-                       : o.learner == FAIRC_LEARNER_LINEAR ? FAIRC_MODEL_LINEAR : FAIRC_MODEL_MLP;
-    fairc_mlp m;
-    bad = fairc_mlp_layout(&m, D, node->hidden, node->n_hidden);
-    if (bad) {
-        rc = fairc_fail(st, FAIRC_EINVAL, "%s", bad);
-        goto done;
-    }
-    node->param_offset = 0;
-    node->param_count = m.count;
-    p->n_params = m.count;
-    if (!(p->params = calloc(m.count, sizeof *p->params))) {
-        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
-        goto done;
-    }
-    if (o.learner == FAIRC_LEARNER_LOGISTIC) {
-        fairc_logistic_params lp;
-        fairc_logistic_params_init(&lp);
-        lp.C = o.C;
-        lp.threads = o.threads;
-        lp.progress = o.progress;
-        lp.progress_user = o.progress_user;
-        fairc_fit_info fi;
-        rc = fairc_logistic_fit(&data, &lp, p->params, &fi, st);
-        info.iterations = fi.iterations;
-        info.converged = fi.converged;
-        info.objective = fi.objective;
-    } else if (o.learner == FAIRC_LEARNER_LINEAR) {
-        fairc_linreg_params lp;
-        fairc_linreg_params_init(&lp);
-        lp.alpha = o.alpha;
-        lp.threads = o.threads;
-        rc = fairc_linreg_fit(&data, &lp, p->params, st);
-        info.converged = 1;
-    } else {
-        fairc_mlp_state s;
-        rc = fairc_mlp_state_new(&s, &m, st);
-        if (rc == FAIRC_OK) {
-            fairc_mlp_train_params tp;
-            fairc_mlp_train_params_init(&tp);
-            tp.epochs = o.epochs;
-            tp.batch_size = o.batch;
-            tp.adam.lr = o.lr;
-            tp.adam.beta1 = o.beta1;
-            tp.adam.beta2 = o.beta2;
-            tp.adam.eps = o.adam_eps;
-            tp.adam.weight_decay = o.weight_decay;
-            tp.loss = o.task == FAIRC_TASK_REGRESSION ? FAIRC_LOSS_SQUARED : FAIRC_LOSS_BCE;
-            tp.seed = o.seed;
-            tp.progress = o.progress;
-            tp.progress_user = o.progress_user;
-            fairc_mlp_train_info ti;
-            rc = fairc_mlp_train(&m, &s, &data, &tp, &ti, st);
-            memcpy(p->params, s.params, m.count * sizeof *p->params);
-            info.iterations = (int)ti.epochs;
-            info.converged = 1;
-            fairc_mlp_state_free(&s);
-        }
-    }
-    if (rc != FAIRC_OK) goto done;
-    double *pred = malloc(N * sizeof *pred);
-    if (!pred) {
-        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
-        goto done;
-    }
-    rc = fairc_predictor_predict(p, X, N, pred, st);
-    if (rc == FAIRC_OK) training_fit_quality(&data, pred, o.task, &info);
-    free(pred);
+    rc = train_core(p, &data, &o, &info, st);
     if (rc != FAIRC_OK) goto done;
     /* META: what made this model; equal runs give equal files (no timestamps). */
     p->meta.version = strdup(FAIRC_VERSION);
