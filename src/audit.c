@@ -425,9 +425,9 @@ static int name_group(fairc_grouping *g, size_t k, const pass_state *ps, const s
         const sens_col *sc = &ps->groups.sens[cols[c]];
         const char *lv = level_text(sc, ids[c]);
         if (c) fairc_buf_puts(&b, ",");
-        fairc_escape_level(&b, ps->o->sensitive[cols[c]]);
+        fairc_escape_name(&b, ps->o->sensitive[cols[c]]);
         fairc_buf_puts(&b, "=");
-        fairc_escape_level(&b, lv);
+        fairc_escape_name(&b, lv);
         if (!(g->levels[k * g->n_columns + c] = strdup(lv))) b.failed = 1;
     }
     if (b.failed || !b.p) {

@@ -35,6 +35,9 @@ void fairc_buf_puts(fairc_buf *b, const char *s);
 void fairc_buf_printf(fairc_buf *b, const char *fmt, ...) FAIRC_PRINTF(2, 3);
 void fairc_buf_free(fairc_buf *b);
 
+/* Appends s with '\\', ',' and '=' escaped by a backslash, as group names need (SPEC §1.5). */
+void fairc_escape_name(fairc_buf *b, const char *s);
+
 /* Neumaier-compensated sum (SPEC §1.7). */
 typedef struct fairc_ksum {
     double s, c;

@@ -55,14 +55,6 @@ static void warnings_free(fairc_warnings *ws)
     memset(ws, 0, sizeof *ws);
 }
 
-void fairc_escape_level(fairc_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '\\' || *s == ',' || *s == '=') fairc_buf_add(b, "\\", 1);
-        fairc_buf_add(b, s, 1);
-    }
-}
-
 int fairc_grouping_alloc(fairc_grouping *g, size_t G, size_t n_columns)
 {
     g->G = G;

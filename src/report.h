@@ -72,8 +72,6 @@ int fairc_grouping_alloc(fairc_grouping *g, size_t G, size_t n_columns);
 void fairc_grouping_evaluate(fairc_grouping *g, int has_score, long min_group_size);
 /* Collects all warnings for fairc_audit_report_warning; -1 on ENOMEM. */
 int fairc_report_collect_warnings(struct fairc_audit_report *r);
-/* Escapes '\\', ',' and '=' with a backslash (SPEC §1.5). */
-void fairc_escape_level(fairc_buf *b, const char *s);
 
 /* Bootstrap (bootstrap.c), over the report's base cells (intersection groups in appearance
  * order; every grouping maps them to its groups through cell_group).

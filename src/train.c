@@ -3,7 +3,7 @@
  * packs everything into a predictor: the encoder, one MODEL node and the parameter buffer.
  * Also fairc_predictor_predict, the predictor applied to encoded rows. Mitigations (later issues)
  * add their nodes around the same pieces. */
-#include "encode.h"
+#include "groups.h"
 #include "model.h"
 
 #include <math.h>
@@ -312,6 +312,7 @@ FAIRC_API int fairc_train_file(const char *path, const fairc_read_options *ropt,
     fairc_predictor *p = NULL;
     float *X = NULL;
     double *y = NULL, *w = NULL;
+    int32_t *group = NULL;
     int rc = fairc_reader_open(path, ropt, &r, st);
     if (rc != FAIRC_OK) return rc;
     long label_col = fairc_reader_find(r, o.label);
@@ -351,6 +352,14 @@ FAIRC_API int fairc_train_file(const char *path, const fairc_read_options *ropt,
                                ropt ? ropt->na_values : NULL, ropt ? ropt->n_na_values : 0};
     rc = fairc_encoder_fit(t, &spec, &p->enc, st);
     if (rc != FAIRC_OK) goto done;
+    /* The intersection groups of the sensitive columns, recorded in the model; group ids per
+     * row are what fairness-aware training uses. */
+    if (!(group = malloc(t->N * sizeof *group))) {
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = fairc_groups_fit(t, &p->enc, group, st);
+    if (rc != FAIRC_OK) goto done;
     size_t N = t->N, D = p->enc.D;
     if (N > SIZE_MAX / sizeof(float) / D) {
         rc = fairc_fail(st, FAIRC_ELIMIT, "%zu rows x %zu features do not fit in memory", N, D);
@@ -387,6 +396,7 @@ done:
     free(X);
     free(y);
     free(w);
+    free(group);
     if (rc != FAIRC_OK) {
         fairc_predictor_free(&p);
         return rc;

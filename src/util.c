@@ -98,6 +98,14 @@ void fairc_buf_printf(fairc_buf *b, const char *fmt, ...)
     va_end(ap2);
 }
 
+void fairc_escape_name(fairc_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == ',' || *s == '=') fairc_buf_add(b, "\\", 1);
+        fairc_buf_add(b, s, 1);
+    }
+}
+
 void fairc_buf_free(fairc_buf *b)
 {
     free(b->p);

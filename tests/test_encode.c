@@ -100,3 +100,45 @@ TEST(encoder_row_names_a_bad_number_and_a_missing_feature_column)
     fairc_encoder_clear(&e);
     fairc_table_free(&t);
 }
+
+#include "groups.h"
+
+/* Groups at fit follow SPEC §1.5's order; later rows find their group by name, unseen ones -1. */
+TEST(groups_fit_sorted_and_found_again_in_later_rows)
+{
+    const char *text = "age,sex,y\n10,M,1\n9,F,0\n10,F,1\n,M,0\n9,F,1\n";
+    fairc_table *t = load(text, NULL);
+    fairc_encoder e;
+    fairc_status st = {0};
+    const char *sens[] = {"age", "sex"};
+    fairc_encoder_spec spec = {FAIRC_TASK_CLASSIFY, "y", NULL, 0, NULL, NULL, 0, sens, 2, NULL, 0};
+    CHECK(fairc_encoder_fit(t, &spec, &e, &st) == FAIRC_OK);
+    int32_t group[5];
+    CHECK(fairc_groups_fit(t, &e, group, &st) == FAIRC_OK);
+    CHECK_EQ_INT(e.n_groups, 4);
+    if (e.n_groups == 4) {
+        CHECK_STR(e.group_names[0], "age=9,sex=F");
+        CHECK_STR(e.group_names[1], "age=10,sex=F");
+        CHECK_STR(e.group_names[2], "age=10,sex=M");
+        CHECK_STR(e.group_names[3], "age=?,sex=M");
+    }
+    int32_t want[5] = {2, 0, 1, 3, 0};
+    for (int i = 0; i < 5; i++) CHECK_EQ_INT(group[i], want[i]);
+    const char *later = "sex,age\nF,10\nM,9\nM,\n";
+    fairc_reader *r = NULL;
+    CHECK(fairc_reader_open_memory(later, strlen(later), "later.csv", NULL, &r, &st) == FAIRC_OK);
+    fairc_group_index *x = NULL;
+    CHECK(fairc_group_index_new(&e, r, &x, &st) == FAIRC_OK);
+    const char *name = NULL;
+    CHECK(fairc_reader_next(r, &st) == 1);
+    CHECK_EQ_INT(fairc_group_index_row(x, r, &name), 1);
+    CHECK(fairc_reader_next(r, &st) == 1);
+    CHECK_EQ_INT(fairc_group_index_row(x, r, &name), -1);
+    CHECK_STR(name, "age=9,sex=M");
+    CHECK(fairc_reader_next(r, &st) == 1);
+    CHECK_EQ_INT(fairc_group_index_row(x, r, NULL), 3);
+    fairc_group_index_free(&x);
+    fairc_reader_free(&r);
+    fairc_encoder_clear(&e);
+    fairc_table_free(&t);
+}
