@@ -88,8 +88,8 @@ fuzz-build: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 build-fuzz/obj/%.o: src/%.c include/fairc.h $(wildcard src/*.h)
 	@mkdir -p build-fuzz/obj
 	$(FUZZ_CC) $(FUZZ_LIB_FLAGS) -c $< -o $@
-build-fuzz/%: fuzz/%.c $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJ) -lm
+build-fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ifuzz -o $@ $< $(FUZZ_OBJ) -lm
 fuzz: fuzz-build
 	@set -e; for t in $(FUZZ_SRC:fuzz/%.c=%); do \
 	  mkdir -p build-fuzz/corpus-$$t; \
@@ -141,3 +141,28 @@ uninstall:
 
 clean:
 	rm -rf build build-asan build-fuzz build-portable build-clang bin demo.csv
+
+# ---- Python package (python/fairc: ctypes over libfairc.so) --------------------------------
+# `make python-test` runs python/tests with Debian's Python against this build's library; its
+# last line is "N passed, N failed, N skipped" (tests needing absent packages or ../shared files
+# are skipped). PYTESTS=name runs the test modules or cases whose name contains it.
+# `make install` also installs the package into PYTHON_SITE (Debian's search path for PREFIX:
+# /usr/lib/python3/dist-packages, or PREFIX/lib/python3.X/dist-packages elsewhere), with a link
+# to the installed libfairc.so.0 beside it (relative, so a DESTDIR tree works where it is), where
+# the package looks first.
+PYTHON ?= /usr/bin/python3
+PYTHON_SITE ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')/dist-packages)
+.PHONY: python-test install-python uninstall-python
+python-test: $(B)/libfairc.so
+	FAIRC_LIB=$(CURDIR)/$(B)/libfairc.so $(PYTHON) python/tests/run.py $(PYTESTS)
+
+install: install-python
+install-python:
+	install -d $(DESTDIR)$(PYTHON_SITE)/fairc
+	install -m 644 python/fairc/*.py $(DESTDIR)$(PYTHON_SITE)/fairc/
+	ln -sf $$(realpath -m --relative-to=$(PYTHON_SITE)/fairc $(PREFIX)/lib/libfairc.so.0) \
+	  $(DESTDIR)$(PYTHON_SITE)/fairc/libfairc.so.0
+
+uninstall: uninstall-python
+uninstall-python:
+	rm -rf $(DESTDIR)$(PYTHON_SITE)/fairc
