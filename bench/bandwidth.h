@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Seconds to sum the bytes of buf (64-byte aligned; a multiple of 32 bytes is read) with `threads`
+/* Seconds to sum the bytes of buf (64-byte aligned; whole 8-byte words are read) with `threads`
  * threads splitting it; the sum is added to *sink so the reads cannot be optimised away. */
 double bench_read_seconds(const void *buf, size_t bytes, int threads, uint64_t *sink);
 

@@ -5,7 +5,10 @@
  * scikit-learn predictions. bench_models.py runs this and times scikit-learn beside it.
  *
  * Usage: bench_models [--shared DIR] [--repeat R] [--threads T] [--proba-out FILE]
- * Output: one line per measurement, "name key=value ...". */
+ *                     [--only logistic|mlp] [--data synthetic|adult]
+ * Output: one line per measurement, "name key=value ...", times the best of R fits (the fit
+ * alone: generating, parsing and encoding are not timed). --threads T adds logistic runs on T
+ * OpenMP threads. Build: see bench_models.py, which compiles it against build/libfairc.a. */
 #include "blas.h"
 #include "model.h"
 
@@ -214,7 +217,23 @@ static double bench_mlp(const char *name, const fairc_xy *d, size_t H, int repea
     return best;
 }
 
+static void rows_free(rows *r)
+{
+    for (size_t k = 0; k < r->N * NCOL; k++) free(r->fields[k]);
+    free(r->fields);
+}
 
+/* a positive count from the command line, else exit 2 */
+static int count_arg(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == 0 || *end != 0 || v < 1 || v > 1000) {
+        fprintf(stderr, "bench_models: %s is not a count in 1..1000\n", s);
+        exit(2);
+    }
+    return (int)v;
+}
 
 int main(int argc, char **argv)
 {
@@ -222,8 +241,8 @@ int main(int argc, char **argv)
     int repeat = 3, threads = 1;
     for (int k = 1; k < argc; k++) {
         if (!strcmp(argv[k], "--shared") && k + 1 < argc) shared = argv[++k];
-        else if (!strcmp(argv[k], "--repeat") && k + 1 < argc) repeat = atoi(argv[++k]);
-        else if (!strcmp(argv[k], "--threads") && k + 1 < argc) threads = atoi(argv[++k]);
+        else if (!strcmp(argv[k], "--repeat") && k + 1 < argc) repeat = count_arg(argv[++k]);
+        else if (!strcmp(argv[k], "--threads") && k + 1 < argc) threads = count_arg(argv[++k]);
         else if (!strcmp(argv[k], "--proba-out") && k + 1 < argc) proba_out = argv[++k];
         else if (!strcmp(argv[k], "--only") && k + 1 < argc) only = argv[++k];
         else if (!strcmp(argv[k], "--data") && k + 1 < argc) data = argv[++k];
@@ -255,9 +274,11 @@ int main(int argc, char **argv)
     snprintf(tr, sizeof tr, "%s/data/adult/adult.data", shared);
     snprintf(te, sizeof te, "%s/data/adult/adult.test", shared);
     rows rtr, rte;
-    if (!strcmp(data, "synthetic")) return 0;
-    if (read_rows(tr, &rtr) != 0 || read_rows(te, &rte) != 0) {
-        printf("adult skipped: %s not found\n", tr);
+    if (!strcmp(data, "synthetic") || read_rows(tr, &rtr) != 0 || read_rows(te, &rte) != 0) {
+        if (strcmp(data, "synthetic")) fprintf(stderr, "bench_models: %s not found\n", tr);
+        free(X);
+        free(y);
+        fairc_mlp_state_free(&s);
         return 0;
     }
     encoder e;
@@ -272,7 +293,8 @@ int main(int argc, char **argv)
         bench_logistic("adult", &d, 1, repeat, coef);
         if (threads > 1) bench_logistic("adult", &d, threads, repeat, coef);
         fairc_linear_predict(coef, Xte, rte.N, e.D, sc, pr, 1);
-        printf("logistic data=adult test_rows=%zu test_accuracy=%.4f\n", rte.N, accuracy(sc, yte, rte.N));
+        printf("logistic data=adult test_rows=%zu test_accuracy=%.4f\n", rte.N,
+               accuracy(sc, yte, rte.N));
         if (proba_out) {
             FILE *f = fopen(proba_out, "w");
             for (size_t i = 0; i < rte.N; i++) fprintf(f, "%.17g\n", pr[i]);
@@ -299,7 +321,8 @@ int main(int argc, char **argv)
                 }
             }
             fclose(g);
-            printf("logistic data=adult golden_rows=%zu max_abs_proba_diff=%.3g decision_agreement=%.5f\n",
+            printf("logistic data=adult golden_rows=%zu max_abs_proba_diff=%.3g "
+                   "decision_agreement=%.5f\n",
                    i, maxdiff, (double)agree / (double)(i ? i : 1));
         }
     }
@@ -309,5 +332,17 @@ int main(int argc, char **argv)
         printf("mlp data=adult test_accuracy=%.4f\n", accuracy(sc, yte, rte.N));
     }
     fairc_mlp_state_free(&s);
+    rows_free(&rtr);
+    rows_free(&rte);
+    for (int c = 0; c < 8; c++)
+        for (size_t k = 0; k < e.voc[c].n; k++) free(e.voc[c].names[k]);
+    free(X);
+    free(y);
+    free(Xtr);
+    free(Xte);
+    free(ytr);
+    free(yte);
+    free(sc);
+    free(pr);
     return 0;
 }

@@ -34,7 +34,7 @@ static double now(void)
 static void *xmalloc(size_t n)
 {
     void *p = NULL;
-    /* 64-byte alignment and a size that is a multiple of it, as aligned_alloc requires. */
+    /* Cache-line aligned, as large allocations are anyway: the bandwidth probe needs it. */
     if (posix_memalign(&p, 64, n ? n : 64) != 0) {
         fprintf(stderr, "kernel_bench: out of memory (%zu bytes)\n", n);
         exit(1);
@@ -109,7 +109,7 @@ static void reference_chunk(size_t lo, size_t hi, const dataset *d, const double
                             score ? score[i] : NAN);
 }
 
-/* Returns the number of mismatching chunks (0 is success). */
+/* Returns the number of mismatching ranges (0 is success). */
 static int check_kernel(size_t G, uint64_t seed)
 {
     enum { N = 3 * FAIRC_CHUNK_ROWS + 1234 };

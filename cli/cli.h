@@ -11,6 +11,14 @@ int cmd_synth(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_postprocess(int argc, char **argv);
+int cmd_decorrelate(int argc, char **argv);
+/* postprocess.c: parses one ThresholdOptimizer option at argv[*i] (--constraint, --objective,
+ * --tol, --grid-size, --flip, --unseen-group) into t; 0 if argv[*i] is none of them. */
+int cli_threshold_option(int argc, char **argv, int *i, fairc_threshold_options *t, int *bad);
+/* The one-line summary of a threshold fit, on stderr. */
+void cli_threshold_summary(const fairc_threshold_options *t, const fairc_threshold_info *info,
+                           const char *out);
 
 /* Option parsing: "--name value" or "--name=value". Returns the value of option name at argv[*i]
  * (advancing *i) or NULL if argv[*i] is not that option. Prints a usage error and sets *bad when

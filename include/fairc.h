@@ -237,6 +237,23 @@ FAIRC_API void fairc_predictor_free(fairc_predictor **p);
 enum { FAIRC_LEARNER_LOGISTIC = 1, FAIRC_LEARNER_LINEAR = 2, FAIRC_LEARNER_MLP = 3 };
 enum { FAIRC_TASK_CLASSIFICATION = 0, FAIRC_TASK_REGRESSION = 1 };
 
+/* Fairness-aware training (SPEC §4-§6). NONE: plain training. PENALTY: loss + alpha *
+ * sum_k relu(gamma_k - tol)^p over the moment's constraints, on each mini-batch (FairTorch's
+ * idea, corrected). CONSTRAINED: every gamma_k <= eps, enforced by Lagrange multipliers
+ * (primal Adam on the batch Lagrangian, projected dual ascent). Both train by mini-batch Adam:
+ * an MLP as given, logistic regression as the same model with no hidden layer. */
+enum { FAIRC_MITIGATE_NONE = 0, FAIRC_MITIGATE_PENALTY = 1, FAIRC_MITIGATE_CONSTRAINED = 2 };
+/* The moments of SPEC §4.1: demographic parity, equalized odds, true- and false-positive-rate
+ * parity, error-rate parity. */
+enum { FAIRC_CONSTRAINT_DP = 1, FAIRC_CONSTRAINT_EO = 2, FAIRC_CONSTRAINT_TPR = 3,
+       FAIRC_CONSTRAINT_FPR = 4, FAIRC_CONSTRAINT_ERROR_RATE = 5 };
+/* Constrained training keeps the best epoch (lowest training error among those meeting the
+ * bound, else the smallest violation) or the last. */
+enum { FAIRC_SELECT_BEST = 0, FAIRC_SELECT_LAST = 1 };
+/* The dual step's signal: hard decisions 1[z > 0] (the bound is on the real metric) or the
+ * soft surrogate sigmoid(z). */
+enum { FAIRC_DUAL_HARD = 0, FAIRC_DUAL_SOFT = 1 };
+
 typedef struct fairc_train_options {
     const char *label;              /* label column (required) */
     const char *const *pos_labels;  /* as in fairc_audit_options */
@@ -260,6 +277,28 @@ typedef struct fairc_train_options {
     const char *command;            /* command line recorded in the file, or NULL */
     fairc_progress_fn progress;
     void *progress_user;
+    /* Fairness-aware training (SPEC §4-§6); needs classification and sensitive columns. */
+    int mitigate;                   /* FAIRC_MITIGATE_*, default NONE */
+    int constraint;                 /* FAIRC_CONSTRAINT_*, default DP */
+    int groups;                     /* FAIRC_GROUPS_*: the groupings constrained, default the
+                                     * intersection; BOTH adds one grouping per column */
+    double eps;                     /* difference bound gamma_k <= eps, >= 0; NaN (default):
+                                     * 0.01, or ratio_slack when ratio_bound is given */
+    double ratio_bound;             /* ratio bound r in (0, 1]; 0 (default): none */
+    double ratio_slack;             /* eps under a ratio bound, >= 0, default 0 */
+    double fair_alpha;              /* penalty weight alpha >= 0, default 1 */
+    double p_norm;                  /* penalty exponent p >= 1 or INFINITY (max), default 2 */
+    double tol;                     /* penalty tolerance c >= 0, default 0 */
+    double momentum;                /* running statistics across batches, [0, 1), default 0 */
+    double dual_lr;                 /* constrained: multiplier step, > 0, default 0.05 */
+    double lambda_max;              /* constrained: multiplier cap, > 0, default 100 */
+    int select;                     /* FAIRC_SELECT_*, default BEST */
+    int dual_signal;                /* FAIRC_DUAL_*, default HARD */
+    /* fairc_train_arrays only: each row's group in [0, n_group_ids) and the groups' names
+     * (fairc_train_file finds them from the sensitive columns). */
+    const int32_t *group_ids;
+    size_t n_group_ids;
+    const char *const *group_names;
 } fairc_train_options;
 
 typedef struct fairc_train_info {
@@ -270,6 +309,15 @@ typedef struct fairc_train_info {
     double train_loss;              /* mean weighted loss on the training rows */
     double objective;               /* logistic: the minimised objective (penalty + summed loss) */
     double train_accuracy;          /* classification: weighted accuracy at p > 0.5 */
+    /* Fairness-aware training: on the training rows, with the parameters kept */
+    size_t n_constraints;           /* K */
+    double violation;               /* max_k (gamma_k - eps), hard decisions (SPEC §6's V) */
+    double violation_soft;          /* the same with soft predictions sigmoid(z) */
+    double disparity;               /* the matching SPEC §2.5 disparity: difference to overall
+                                     * (r = 1; max over groupings) or ratio to overall (r < 1) */
+    double penalty;                 /* penalty: mean batch penalty over the last epoch */
+    size_t selected_epoch;          /* constrained: the epoch kept (1-based) */
+    uint64_t nonfinite_batches;     /* batches whose loss or penalty was not finite (0) */
 } fairc_train_info;
 
 FAIRC_API void fairc_train_options_init(fairc_train_options *o);
@@ -287,6 +335,98 @@ FAIRC_API int fairc_train_arrays(const float *X, size_t N, size_t D, const doubl
                                  fairc_predictor **out, fairc_train_info *info,
                                  fairc_status *st);
 
+/* The record of fairness-aware training kept in a model (its MULT section): 0 constraints
+ * when it was trained without. For constraint k < n: its name ("+ label=1 sex=Female"), its
+ * multiplier (0 under a penalty) and its value gamma_k on the training rows (hard decisions),
+ * each may be NULL; the name lives as long as p. */
+FAIRC_API size_t fairc_predictor_n_constraints(const fairc_predictor *p);
+FAIRC_API int fairc_predictor_constraint(const fairc_predictor *p, size_t k, const char **name,
+                                         double *lambda, double *gamma, fairc_status *st);
+/* "dp", "eo", "tpr", "fpr", "error_rate" for FAIRC_CONSTRAINT_*, else NULL. */
+FAIRC_API const char *fairc_constraint_name(int constraint);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reductions: ExponentiatedGradient and GridSearch (SPEC §7-§8)                               */
+
+/* o->mitigate values of the reductions: they retrain o's learner on re-weighted data (logistic
+ * regression, an MLP, or linear regression for bounded group loss). EXPGRAD returns a
+ * randomised mixture of the models found (or, deterministic, the best single one); GRIDSEARCH
+ * the best model over a grid of multipliers. */
+enum { FAIRC_MITIGATE_EXPGRAD = 3, FAIRC_MITIGATE_GRIDSEARCH = 4 };
+/* Bounded group loss (regression, reductions only): each group's mean loss <= upper_bound. */
+enum { FAIRC_CONSTRAINT_BGL = 6 };
+enum { FAIRC_BGL_LOSS_SQUARE = 1, FAIRC_BGL_LOSS_ABSOLUTE = 2, FAIRC_BGL_LOSS_ZERO_ONE = 3 };
+enum { FAIRC_GRID_ORDER_LATTICE = 0, FAIRC_GRID_ORDER_NORM = 1 };
+
+typedef struct fairc_reduction_options {
+    /* ExponentiatedGradient */
+    double eg_eps;              /* sets B = 1 / eg_eps, the L1 radius of lambda (not the
+                                 * fairness bound, which is o->eps); > 0, default 0.01 */
+    size_t max_iter;            /* default 50 */
+    double eta0;                /* initial step, > 0, default 2 */
+    double nu;                  /* stopping gap; NaN (default): automatic */
+    int run_lp;                 /* LP step over the classifiers found, default 1 */
+    int deterministic;          /* keep the best single classifier meeting the bound */
+    int keep_all;               /* save members of weight 0 too */
+    size_t warm_epochs;         /* MLP oracle: epochs of a warm-started call; 0: epochs/4 */
+    int warm_start;             /* start each fit from the last model, default 1 */
+    int cache;                  /* reuse the result of a repeated lambda, default 1 */
+    double cost_fp, cost_fn;    /* ErrorRate objective costs, >= 0, default 1, 1 */
+    /* GridSearch */
+    size_t grid_size;           /* default 10 */
+    double grid_limit;          /* > 0, default 2 */
+    int grid_order;             /* FAIRC_GRID_ORDER_*, default LATTICE (Fairlearn's) */
+    const double *grid_offset;  /* added to every grid lambda: 1 value or one per constraint */
+    size_t n_grid_offset;       /* 0: none */
+    double constraint_weight;   /* selection: (1 - cw) err + cw max gamma, cw in [0, 1]; 0.5 */
+    int group_order;            /* FAIRC_ORDER_SORTED (default) or APPEARANCE: which group is
+                                 * last (left out of the grid's basis) */
+    /* Bounded group loss (o->constraint = FAIRC_CONSTRAINT_BGL, o->task regression) */
+    int loss;                   /* FAIRC_BGL_LOSS_*, default SQUARE */
+    double upper_bound;         /* zeta >= 0; NaN (default): none (ExponentiatedGradient
+                                 * requires one) */
+    double loss_min, loss_max;  /* clip range; NaN (default): the training labels' range */
+} fairc_reduction_options;
+
+typedef struct fairc_reduction_info {
+    int method;                 /* FAIRC_MITIGATE_EXPGRAD or _GRIDSEARCH */
+    size_t iterations;          /* EG iterations run */
+    size_t best_iter;           /* EG: the iteration whose weights were kept */
+    double best_gap, nu;        /* EG: its gap and the stopping threshold used */
+    uint64_t oracle_calls;      /* best responses asked for */
+    uint64_t learner_fits;      /* ... that fitted the learner */
+    uint64_t dummy_calls;       /* ... answered by a constant (one-class targets) */
+    uint64_t cache_hits;        /* ... answered from the cache */
+    size_t candidates;          /* EG: classifiers kept by the best-response rule;
+                                 * GridSearch: grid points */
+    size_t members;             /* models saved in the predictor */
+    size_t selected;            /* GridSearch: the grid point chosen */
+    double err;                 /* training objective of the result (expected, for a mixture) */
+    double violation;           /* max_k (gamma_k - bound) on the training rows, expected */
+    double disparity;           /* the matching SPEC §2.5 disparity (moments), expected */
+    double det_err, det_violation; /* deterministic: the single model's realised values */
+    double seconds, fit_seconds; /* wall time of the reduction, and of the learner fits */
+    int constant;               /* 1 when every saved model is a constant (worth a warning) */
+} fairc_reduction_info;
+
+FAIRC_API void fairc_reduction_options_init(fairc_reduction_options *r);
+/* NULL if r is usable, else a static sentence saying what to change. */
+FAIRC_API const char *fairc_reduction_options_check(const fairc_reduction_options *r);
+/* fairc_train_file with o->mitigate = FAIRC_MITIGATE_EXPGRAD or _GRIDSEARCH and the
+ * reduction's own options (r NULL: the defaults; fairc_train_file uses them too). rinfo may be
+ * NULL. */
+FAIRC_API int fairc_train_reduction_file(const char *path, const fairc_read_options *ropt,
+                                         const fairc_train_options *o,
+                                         const fairc_reduction_options *r, fairc_predictor **out,
+                                         fairc_train_info *info, fairc_reduction_info *rinfo,
+                                         fairc_status *st);
+/* The same on arrays (as fairc_train_arrays; groups from o->group_ids). */
+FAIRC_API int fairc_train_reduction_arrays(const float *X, size_t N, size_t D, const double *y,
+                                           const double *w, const fairc_train_options *o,
+                                           const fairc_reduction_options *r,
+                                           fairc_predictor **out, fairc_train_info *info,
+                                           fairc_reduction_info *rinfo, fairc_status *st);
+
 typedef struct fairc_predict_info {
     uint64_t rows;
     uint64_t unseen_categories;     /* cells whose category was not seen at fit (encoded as 0) */
@@ -294,7 +434,8 @@ typedef struct fairc_predict_info {
 
 /* Streams the rows of data through p and writes a CSV to out_path atomically ("-": stdout):
  * the columns named in keep (may be NULL), then `score` (classification: the probability of a
- * positive decision; regression: the prediction) and `decision` (score > 0.5; regression: none).
+ * positive decision; regression: the prediction) and `decision` (score > 0.5, or for a
+ * randomised predictor 1[u < score] as fairc_predict_file_opt's defaults; regression: none).
  * Refuses to write over data. */
 FAIRC_API int fairc_predict_file(const fairc_predictor *p, const char *data,
                                  const fairc_read_options *ropt, const char *const *keep,
@@ -305,6 +446,183 @@ FAIRC_API int fairc_predict_file(const fairc_predictor *p, const char *data,
 FAIRC_API int fairc_predictor_predict(const fairc_predictor *p, const float *X, size_t N,
                                       double *out, fairc_status *st);
 FAIRC_API size_t fairc_predictor_width(const fairc_predictor *p);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Randomised decisions and group-aware prediction (SPEC §1.7, §9.6)                           */
+
+/* A randomised predictor (a mixture, or thresholds) gives p_i; its decision is 1[u_i < p_i].
+ * HASH (default): u_i from SipHash-2-4 of the row's key with k0 = seed: the id column's value
+ * when there is one, else the row's encoded features (binary64, little-endian; for a predictor
+ * on a score column, the score) followed by its group name, so the same person gets the same
+ * decision in every call and file, in any row order. STREAM: u_i drawn in row order from the
+ * seeded generator of purpose "decisions" (Fairlearn-like). */
+enum { FAIRC_RANDOMIZE_HASH = 0, FAIRC_RANDOMIZE_STREAM = 1 };
+
+typedef struct fairc_predict_options {
+    const char *const *keep;  /* columns of the data copied into the output, or NULL */
+    size_t n_keep;
+    uint64_t seed;            /* default 0 */
+    int randomize;            /* FAIRC_RANDOMIZE_*, default HASH */
+    const char *id;           /* key column for HASH; NULL: the model's id column, if any */
+    int unseen;               /* rows of groups not seen at fit: -1 (default) the model's
+                               * policy, else FAIRC_UNSEEN_* (POOLED needs a model fitted with
+                               * it, which keeps the pooled rule; otherwise it is ERROR) */
+} fairc_predict_options;
+
+FAIRC_API void fairc_predict_options_init(fairc_predict_options *o);
+/* fairc_predict_file with options (fairc_predict_file uses the defaults). */
+FAIRC_API int fairc_predict_file_opt(const fairc_predictor *p, const char *data,
+                                     const fairc_read_options *ropt, const fairc_predict_options *o,
+                                     const char *out_path, fairc_predict_info *info,
+                                     fairc_status *st);
+/* 1 when p's decisions are randomised (its tree holds a mixture or thresholds), else 0. */
+FAIRC_API int fairc_predictor_randomized(const fairc_predictor *p);
+/* u = (SipHash-2-4(key, n; k0 = seed, k1 = 0x66616972635f7631) >> 11) * 2^-53, in [0, 1). */
+FAIRC_API double fairc_decision_uniform(const void *key, size_t n, uint64_t seed);
+
+/* The intersection groups p knows (fit-time names "sex=Female,race=Black", fairc order), and the
+ * score column of a predictor fitted on scores (NULL otherwise). Strings live as long as p. */
+FAIRC_API size_t fairc_predictor_ngroups(const fairc_predictor *p);
+FAIRC_API const char *fairc_predictor_group_name(const fairc_predictor *p, size_t g);
+FAIRC_API const char *fairc_predictor_score_column(const fairc_predictor *p);
+/* Probabilities for predictors that need each row's group or score (thresholds), and any other:
+ * X (N, D) encoded rows (may be NULL when D = 0), group (N) indices into p's groups with -1 for
+ * a group not seen at fit (then p's unseen-group policy applies; ERROR fails naming the row),
+ * score (N) the score column's values (needed when fairc_predictor_score_column(p) is not NULL).
+ * fairc_predictor_predict is this with no groups, and fails for a predictor that needs them. */
+FAIRC_API int fairc_predictor_predict_groups(const fairc_predictor *p, const float *X,
+                                             const int32_t *group, const double *score, size_t N,
+                                             double *out, fairc_status *st);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Post-processing: ThresholdOptimizer (SPEC §9)                                               */
+
+/* The constraint: parity of the selection rate (demographic parity), TPR, FPR, TNR, FNR, or
+ * equalized odds (TPR and FPR). */
+enum { FAIRC_THRESHOLD_DP = 1, FAIRC_THRESHOLD_TPR = 2, FAIRC_THRESHOLD_FPR = 3,
+       FAIRC_THRESHOLD_TNR = 4, FAIRC_THRESHOLD_FNR = 5, FAIRC_THRESHOLD_EO = 6 };
+/* The objective, always the true overall value with weights (SPEC §9.6). */
+enum { FAIRC_THRESHOLD_OBJ_ACCURACY = 1, FAIRC_THRESHOLD_OBJ_BALANCED_ACCURACY = 2,
+       FAIRC_THRESHOLD_OBJ_SELECTION_RATE = 3, FAIRC_THRESHOLD_OBJ_TPR = 4,
+       FAIRC_THRESHOLD_OBJ_TNR = 5 };
+/* A group not seen at fit, at prediction: an error naming group and row (default); the rule
+ * fitted on all rows pooled as one group; a constant decision 0 or 1. */
+enum { FAIRC_UNSEEN_ERROR = 0, FAIRC_UNSEEN_POOLED = 1, FAIRC_UNSEEN_ZERO = 2,
+       FAIRC_UNSEEN_ONE = 3 };
+
+typedef struct fairc_threshold_options {
+    int constraint;      /* FAIRC_THRESHOLD_*, default DP */
+    int objective;       /* FAIRC_THRESHOLD_OBJ_*, default accuracy (EO: accuracy or balanced) */
+    double tol;          /* 0 (default): parity on the grid (EO: Hardt et al.'s construction);
+                          * > 0: groups' constraint metrics may differ by up to tol */
+    size_t grid_size;    /* points of the grid over [0, 1], default 1000 */
+    int flip;            /* also the rules "score < t" */
+    int unseen;          /* FAIRC_UNSEEN_*, default ERROR */
+} fairc_threshold_options;
+
+FAIRC_API void fairc_threshold_options_init(fairc_threshold_options *o);
+FAIRC_API const char *fairc_threshold_options_check(const fairc_threshold_options *o);
+
+typedef struct fairc_threshold_info {
+    uint64_t rows;
+    size_t groups;
+    double objective;    /* the fitted predictor's objective on the fitting rows (expected) */
+    double disparity;    /* max - min over groups of the constraint metric there (EO: the larger
+                          * of the FPR and TPR ranges) */
+    double x_best, y_best; /* without tol: the common constraint value (EO: FPR) and EO's TPR;
+                            * NaN with tol */
+} fairc_threshold_info;
+
+/* In memory: score (N) finite, y (N) in {0, 1}, w (N) >= 0 or NULL, group (N) in [0, G) with
+ * group_names (G). *out is a predictor on a score column named "score" (owned by the caller);
+ * apply it with fairc_predictor_predict_groups. info may be NULL. */
+FAIRC_API int fairc_threshold_fit_arrays(size_t N, const double *score, const uint8_t *y,
+                                         const double *w, const int32_t *group, size_t G,
+                                         const char *const *group_names,
+                                         const fairc_threshold_options *o, fairc_predictor **out,
+                                         fairc_threshold_info *info, fairc_status *st);
+
+typedef struct fairc_postprocess_options {
+    const char *label;                /* label column (required) */
+    const char *const *pos_labels;    /* as in fairc_audit_options */
+    size_t n_pos_labels;
+    const char *weight;               /* sample-weight column, or NULL */
+    const char *const *sensitive;     /* sensitive columns (at least one); groups: intersection */
+    size_t n_sensitive;
+    int drop_missing_label;
+    const char *score;                /* the score column (any real), or NULL with base */
+    const fairc_predictor *base;      /* a classifier whose probability is the score, or NULL */
+    const char *id;                   /* id column recorded for per-row decisions, or NULL */
+    fairc_threshold_options threshold;
+    const char *command;              /* recorded in the file, or NULL */
+} fairc_postprocess_options;
+
+FAIRC_API void fairc_postprocess_options_init(fairc_postprocess_options *o);
+FAIRC_API const char *fairc_postprocess_options_check(const fairc_postprocess_options *o);
+/* Reads path, takes each row's score (the score column, or base's probability), label, weight
+ * and group, and fits SPEC §9. *out: a predictor on the score column, or base wrapped in a
+ * THRESHOLD node (base is copied). info may be NULL. */
+FAIRC_API int fairc_postprocess_file(const char *path, const fairc_read_options *ropt,
+                                     const fairc_postprocess_options *o, fairc_predictor **out,
+                                     fairc_threshold_info *info, fairc_status *st);
+/* `fairc train --mitigate threshold`: trains o's model (o->mitigate is ignored), then fits
+ * thresholds t on its probabilities over the same rows, with o's sensitive columns. */
+FAIRC_API int fairc_train_threshold_file(const char *path, const fairc_read_options *ropt,
+                                         const fairc_train_options *o,
+                                         const fairc_threshold_options *t, fairc_predictor **out,
+                                         fairc_train_info *info, fairc_threshold_info *tinfo,
+                                         fairc_status *st);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pre-processing: Reweighing (SPEC §10.1) and CorrelationRemover (SPEC §10.2)                 */
+
+/* out[i] = w_i W_a W_y / (W W_{a,y}) for row i of group a = group[i] in [0, G) with label
+ * y = y[i] in {0, 1} (w NULL: unit weights): labels and groups become independent under out,
+ * the total weight is unchanged. Rows of a cell of total weight 0 get 0. */
+FAIRC_API int fairc_reweigh_arrays(size_t N, const uint8_t *y, const double *w,
+                                   const int32_t *group, size_t G, double *out, fairc_status *st);
+/* `fairc train --mitigate reweigh`: fairc_train_file with each row's weight multiplied by
+ * Reweighing's over the intersection of o->sensitive (o->mitigate is ignored). weights_out (may
+ * be NULL) gets a CSV with one column `weight`, one line per training row, in order. */
+FAIRC_API int fairc_train_reweighed_file(const char *path, const fairc_read_options *ropt,
+                                         const fairc_train_options *o, const char *weights_out,
+                                         fairc_predictor **out, fairc_train_info *info,
+                                         fairc_status *st);
+
+typedef struct fairc_decorrelate_options {
+    const char *const *sensitive;     /* sensitive columns (at least one); dropped from output */
+    size_t n_sensitive;
+    const char *const *keep;          /* columns copied unchanged (the label, an id, ...) */
+    size_t n_keep;
+    const char *weight;               /* sample weights (copied unchanged), or NULL */
+    double alpha;                     /* blend in [0, 1]: alpha z* + (1 - alpha) z; default 1 */
+    int groups;                       /* FAIRC_GROUPS_INTERSECTION (default) or MARGINAL */
+    int unseen;                       /* with a loaded projection: FAIRC_UNSEEN_ERROR (default)
+                                       * or POOLED (such rows are left unchanged) */
+    const char *projection_in;        /* apply this saved projection instead of fitting one */
+    const char *projection_out;       /* save the fitted projection here, or NULL */
+} fairc_decorrelate_options;
+
+typedef struct fairc_decorrelate_info {
+    uint64_t rows;
+    size_t columns;                   /* numeric columns transformed */
+    size_t indicators;                /* sensitive indicator columns (groups or levels) */
+    uint64_t unseen_rows;             /* rows of unseen groups left unchanged (POOLED) */
+} fairc_decorrelate_info;
+
+FAIRC_API void fairc_decorrelate_options_init(fairc_decorrelate_options *o);
+FAIRC_API const char *fairc_decorrelate_options_check(const fairc_decorrelate_options *o);
+/* Reads path, and writes out_path atomically: every column but the sensitive ones, in order,
+ * numeric ones (every present value a number; not kept, not the weight) replaced by
+ * alpha z* + (1 - alpha) z with z* = z - (s - sbar) Wstar fitted by weighted least squares on
+ * the centred sensitive indicators; missing cells stay missing. */
+FAIRC_API int fairc_decorrelate_file(const char *path, const fairc_read_options *ropt,
+                                     const fairc_decorrelate_options *o, const char *out_path,
+                                     fairc_decorrelate_info *info, fairc_status *st);
+/* In memory: Z (N, J) row-major, transformed in place; S (N, K) the sensitive columns (0/1
+ * indicators or any numbers), centred with weighted means; w (N) or NULL; alpha in [0, 1]. */
+FAIRC_API int fairc_decorrelate_arrays(size_t N, size_t J, double *Z, size_t K, const double *S,
+                                       const double *w, double alpha, fairc_status *st);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Synthetic biased data                                                                       */
@@ -323,6 +641,48 @@ FAIRC_API const char *fairc_synth_options_check(const fairc_synth_options *o);
 /* Writes a CSV with columns id,age,income,hours,education,region,sex,group,weight,y,score,yhat
  * to path atomically (temporary file, then rename); path "-" writes to standard output. */
 FAIRC_API int fairc_synth_write(const char *path, const fairc_synth_options *o, fairc_status *st);
+
+/* ------------------------------------------------------------------------------------------ */
+/* For language bindings (src/pyapi.c)                                                         */
+
+/* Releases a buffer the library allocated (JSON text, serialized predictor), with the library's
+ * own allocator: a binding cannot be sure which free() it would get otherwise. */
+FAIRC_API void fairc_free(void *p);
+/* sizeof the public struct named type ("fairc_audit_options", "fairc_train_options",
+ * "fairc_train_info", "fairc_status", ...), or 0 for an unknown name: a binding that mirrors a
+ * struct compares the sizes at load time instead of corrupting memory. */
+FAIRC_API size_t fairc_sizeof(const char *type);
+/* Raw scores of N encoded rows (logits for a classifier, predictions for a regressor) when p is
+ * a single model (fairc_train_*); FAIRC_EINVAL for a mixture or a threshold rule, which have
+ * probabilities only. */
+FAIRC_API int fairc_predictor_decision(const fairc_predictor *p, const float *X, size_t N,
+                                       double *out, fairc_status *st);
+/* The parameters of a single-model p (*params lives as long as p): a linear model holds
+ * beta (D) then the intercept; an MLP, per layer, its weights (out, in) row-major then its
+ * biases. FAIRC_EINVAL for a mixture or a threshold rule. */
+FAIRC_API int fairc_predictor_params(const fairc_predictor *p, const double **params,
+                                     size_t *n_params, fairc_status *st);
+
+/* SPEC §5's penalty on one mini-batch of n rows, for a training loop outside fairc (PyTorch):
+ * z (n) logits, y (n) labels 0/1 (may be NULL for FAIRC_CONSTRAINT_DP), w (n) weights >= 0 or
+ * NULL, group (n) in [0, G), G >= 2. *value <- P = alpha sum_c relu(|d_c| - tol)^p over the
+ * cells c = (event, group) present in the batch (p = INFINITY: the max), and dz (n) <- dP/dz_i
+ * unless NULL. With momentum in (0, 1), running holds 2 S doubles, S = E G + E (E = 2 events
+ * for EO, else 1): the running numerators then denominators of SPEC §5.3, zero at the start;
+ * commit != 0 folds this batch into them (once per optimiser step). */
+FAIRC_API int fairc_batch_penalty(int constraint, size_t n, const double *z, const double *y,
+                                  const double *w, const int32_t *group, size_t G, double alpha,
+                                  double p, double tol, double momentum, double *running,
+                                  int commit, double *value, double *dz, fairc_status *st);
+/* SPEC §4.1's constraints on one mini-batch (as above), K = 2 E G of them in the moment's order
+ * (sign + then -, events, groups): gamma_soft (K) at f = sigmoid(z), gamma_hard (K) at the
+ * decisions 1[z > 0], mask (K) 1 where the cell and its event have weight in the batch (gamma
+ * is 0 elsewhere), dz (n) <- d(sum_k coef_k gamma_soft_k)/dz_i (masked coefficients count 0).
+ * Any output may be NULL. For SPEC §6's Lagrangian outside fairc. */
+FAIRC_API int fairc_batch_moment(int constraint, size_t n, const double *z, const double *y,
+                                 const double *w, const int32_t *group, size_t G,
+                                 const double *coef, double *gamma_soft, double *gamma_hard,
+                                 uint8_t *mask, double *dz, fairc_status *st);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
  * order, marginal groupings are summed from the intersections, and report.c derives every value.
  * Also fairc_audit_arrays, the in-memory kernel over (y, yhat, group) arrays. */
 #include "encode.h"
+#include "fairtrain.h"
 #include "report.h"
 
 #include <math.h>
@@ -243,8 +244,7 @@ typedef struct {
     size_t B;
     fairc_rng boot_rng;
     int weighted_bootstrap;
-    fairc_encoder_index *enc;   /* --model: the model's encoder bound to this file */
-    float *x;                   /* one encoded row (D) */
+    fairc_row_applier *app;     /* --model: the model bound to this file's rows (predict.c) */
     uint64_t unseen;
 } pass_state;
 
@@ -336,12 +336,17 @@ static int process_row(pass_state *ps, fairc_status *st)
     int yhat;
     double s = NAN;
     if (o->model) {
-        /* The model's probability is the score; its decision is p > 0.5 (SPEC §1.3). */
-        const fairc_predictor *m = o->model;
-        if (fairc_encoder_row(&m->enc, ps->enc, r, ps->x, &ps->unseen, st) != FAIRC_OK ||
-            fairc_predictor_predict(m, ps->x, 1, &s, st) != FAIRC_OK)
+        /* The model's probability is the score; its decision is p > 0.5, or 1[u < p] with u
+         * hashed from the row for a randomised model (SPEC §1.3, §1.7). */
+        size_t n;
+        const double *prob;
+        const uint8_t *dec;
+        if (fairc_row_applier_add(ps->app, r, st) != FAIRC_OK ||
+            fairc_row_applier_flush(ps->app, &n, &prob, &dec, st) != FAIRC_OK)
             return st ? st->code : FAIRC_EINVAL;
-        yhat = s > 0.5;
+        fairc_row_applier_counts(ps->app, &ps->unseen, NULL);
+        s = prob[0];
+        yhat = dec[0];
     } else if (ps->pred_col >= 0) {
         if (fairc_reader_missing(r, (size_t)ps->pred_col))
             return fairc_reader_error(r, (size_t)ps->pred_col + 1, FAIRC_EINVAL, st,
@@ -566,8 +571,23 @@ static void pass_free(pass_state *ps)
     free(t->tuple_ids);
     free(t->acc);
     free(t->rep);
-    fairc_encoder_index_free(&ps->enc);
-    free(ps->x);
+    fairc_row_applier_free(&ps->app);
+}
+
+/* What a model trained under a fairness penalty or constraint was bound to (its MULT record),
+ * for the report to show beside the achieved value. -1 on ENOMEM. */
+static int record_trained_under(fairc_audit_report *r, const fairc_predictor *m)
+{
+    const fairc_fair_record *f = m->fair;
+    fairc_trained_under *t = calloc(1, sizeof *t);
+    if (!t) return -1;
+    r->trained = t;
+    *t = (fairc_trained_under){f->mitigate, f->constraint, f->groups, f->eps, f->r, f->alpha,
+                               f->p_norm, f->tol, f->disparity, NULL, 0};
+    t->sensitive = dup_strings((const char *const *)m->enc.sensitive, m->enc.n_sensitive);
+    if (!t->sensitive) return -1;
+    t->n_sensitive = m->enc.n_sensitive;
+    return 0;
 }
 
 static int finish_report(pass_state *ps, fairc_audit_report **out, fairc_status *st)
@@ -625,6 +645,8 @@ static int finish_report(pass_state *ps, fairc_audit_report **out, fairc_status 
     r->group_order = o->group_order;
     r->min_group_size = o->min_group_size;
     r->seed = o->seed;
+    if (o->model && o->model->fair && record_trained_under(r, o->model) != 0)
+        rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
     if (ps->unseen)
         fairc_warn(&r->warnings, "unseen_category", NULL, NULL,
                    "%llu cells held a category the model did not see in training (encoded as zeros)",
@@ -703,14 +725,16 @@ FAIRC_API int fairc_audit_reader(fairc_reader *r, const fairc_audit_options *o,
     if (o->pred && (ps.pred_col = find_column(r, o->pred, "prediction", st)) < 0) return FAIRC_EINVAL;
     if (o->score && (ps.score_col = find_column(r, o->score, "score", st)) < 0) return FAIRC_EINVAL;
     if (o->weight && (ps.weight_col = find_column(r, o->weight, "weight", st)) < 0) return FAIRC_EINVAL;
+    if (o->model && o->model->enc.task == FAIRC_TASK_REGRESS)
+        return fairc_fail(st, FAIRC_EINVAL, "%.200s: the model was trained for regression; an "
+                          "audit needs a classifier's decisions", o->model_name ? o->model_name : "model");
     if (o->model) {
-        size_t D = fairc_predictor_width(o->model);
-        if (fairc_encoder_index_new(&o->model->enc, &ps.enc, st) != FAIRC_OK) return st ? st->code : FAIRC_ENOMEM;
-        if (fairc_encoder_bind(&o->model->enc, ps.enc, r, st) != FAIRC_OK ||
-            !(ps.x = malloc((D ? D : 1) * sizeof *ps.x))) {
-            int code = ps.x ? (st ? st->code : FAIRC_EINVAL) : fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        fairc_predict_options po;
+        fairc_predict_options_init(&po);
+        po.seed = o->seed;
+        if (fairc_row_applier_new(o->model, r, 1, &po, &ps.app, st) != FAIRC_OK) {
             pass_free(&ps);
-            return code;
+            return st ? st->code : FAIRC_EINVAL;
         }
     }
     group_table *t = &ps.groups;

@@ -15,6 +15,7 @@
 #include "blas.h"
 #include "model.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,6 +214,18 @@ static void load_inputs(fairc_mlp_cache *c, const float *X, size_t N, size_t D)
     c->row[N] = nnz;
 }
 
+/* T (cols, rows) <- A (rows, cols), in 8 x 8 tiles so that reads and writes both stay within a
+ * few cache lines. */
+static void transpose(double *restrict T, const double *restrict A, size_t rows, size_t cols)
+{
+    for (size_t i0 = 0; i0 < rows; i0 += 8)
+        for (size_t j0 = 0; j0 < cols; j0 += 8) {
+            size_t i1 = i0 + 8 < rows ? i0 + 8 : rows, j1 = j0 + 8 < cols ? j0 + 8 : cols;
+            for (size_t j = j0; j < j1; j++)
+                for (size_t i = i0; i < i1; i++) T[j * rows + i] = A[i * cols + j];
+        }
+}
+
 /* The forward pass over the N rows already loaded into c (dense or sparse). */
 static void forward_loaded(double *scores, fairc_mlp_cache *c, const fairc_mlp *m,
                            const double *params, size_t N)
@@ -226,13 +239,18 @@ static void forward_loaded(double *scores, fairc_mlp_cache *c, const fairc_mlp *
         double *Z = l + 1 < L ? c->act + c->act_off[l + 1] : scores;
         if (l == 0 && c->sparse) {
             /* Z (N, out) = X W^T: row i sums its non-zero inputs times rows of W^T (D, out) */
-            for (size_t h = 0; h < out; h++)
-                for (size_t k = 0; k < D; k++) c->wt[k * out + h] = W[h * D + k];
+            transpose(c->wt, W, out, D);
             for (size_t i = 0; i < N; i++)
                 fairc_sparse_combine(Z + i * out, out, c->x + c->row[i], c->col + c->row[i],
                                      c->row[i + 1] - c->row[i], c->wt, out);
-        } else if (out == 1) { /* the output unit: a dot product per row, no gemm call */
-            for (size_t i = 0; i < N; i++) Z[i] = fairc_dot(in_act + i * in, W, in);
+        } else if (out == 1) { /* the output unit: a dot product per row, no gemm call, summed
+                                * in input order like the other paths */
+            for (size_t i = 0; i < N; i++) {
+                const double *a = in_act + i * in;
+                double z = 0;
+                for (size_t k = 0; k < in; k++) z += a[k] * W[k];
+                Z[i] = z;
+            }
         } else {
             fairc_gemm(FAIRC_NOTRANS, FAIRC_TRANS, N, out, in, in_act, in, W, in, 0.0, Z, out,
                        c->work);
@@ -245,6 +263,7 @@ static void forward_loaded(double *scores, fairc_mlp_cache *c, const fairc_mlp *
 void fairc_mlp_forward(double *scores, fairc_mlp_cache *c, const fairc_mlp *m,
                        const double *params, const float *X, size_t N)
 {
+    assert(N <= c->max_rows);
     load_inputs(c, X, N, m->D);
     forward_loaded(scores, c, m, params, N);
 }
@@ -287,11 +306,14 @@ void fairc_mlp_backward(double *grads, const double *dscores, fairc_mlp_cache *c
         const double *W = params + m->w[l];
         double *da = dz == c->da ? c->db : c->da;
         if (out == 1) { /* the output unit: gW += sum_i dz_i a_i, and da_i = dz_i w */
+            /* the sum is formed apart and then added, as the other paths do */
+            memset(da, 0, in * sizeof *da);
             for (size_t i = 0; i < N; i++)
-                if (dz[i] != 0) fairc_axpy(dz[i], A + i * in, gW, in);
+                if (dz[i] != 0) fairc_axpy(dz[i], A + i * in, da, in);
+            fairc_axpy(1.0, da, gW, in);
             if (l == 0) break;
-            for (size_t i = 0; i < N; i++)
-                for (size_t k = 0; k < in; k++) da[i * in + k] = dz[i] * W[k];
+            memset(da, 0, N * in * sizeof *da);
+            for (size_t i = 0; i < N; i++) fairc_axpy(dz[i], W, da + i * in, in);
         } else {
             fairc_gemm(FAIRC_TRANS, FAIRC_NOTRANS, out, in, N, dz, out, A, in, 1.0, gW, in, NULL);
             if (l == 0) break;

@@ -10,8 +10,9 @@
  *  - parameters: doubles in ONE contiguous buffer with named offsets. A linear model has
  *    D + 1 of them: beta (D) at 0, intercept at D, which is also the layout of an MLP with no
  *    hidden layer, so the two kinds of model share predictors and files;
- *  - sums over rows run in 256-row blocks whose partials are added in block order with
- *    Neumaier compensation (SPEC §1.7), so results do not depend on the thread count;
+ *  - sums over rows run in fixed blocks of rows (256; 4,096 where the partials are long) whose
+ *    partials are added in block order with Neumaier compensation (SPEC §1.7), so results do
+ *    not depend on the thread count;
  *  - functions that can fail return FAIRC_OK or FAIRC_E* and fill *st unless it is NULL;
  *    *_check functions return NULL or a static sentence saying what to change (NaN fails). */
 #ifndef FAIRC_MODEL_H
@@ -41,7 +42,8 @@ int fairc_xy_validate(const fairc_xy *d, int task, fairc_status *st);
 
 /* How a learner holds X: sparse rows pay off when most inputs are 0 (one-hot columns). AUTO picks
  * sparse when at most 30% of the inputs are non-zero; the others are for tests and benchmarks.
- * Both give the same values (sums run in the same order). */
+ * Logistic regression gives the same bits either way, and so does the MLP with the portable
+ * product (OpenBLAS sums in its own order, a few ulps away). */
 enum { FAIRC_STORAGE_AUTO = 0, FAIRC_STORAGE_SPARSE = 1, FAIRC_STORAGE_DENSE = 2 };
 
 enum { FAIRC_LOSS_BCE = 0,     /* binary cross-entropy on logits: softplus(z) - y z */
@@ -100,7 +102,7 @@ uint64_t fairc_rng_below(fairc_rng *r, uint64_t n);
 
 /* Weighted L2-regularised logistic regression with scikit-learn's objective
  *     ||beta||^2 / (2C) + sum_i w_i logloss(y_i, x_i . beta + b),  intercept b not penalised,
- * solved by trust-region Newton-CG (see linear.c for why). */
+ * solved to a relative gradient of tol by trust-region Newton-CG (see linear.c for why). */
 typedef struct fairc_logistic_params {
     double C;          /* inverse penalty strength > 0; INFINITY: no penalty. Default 1 */
     int fit_intercept; /* default 1; 0 keeps coef[D] = 0 */
@@ -134,7 +136,8 @@ const char *fairc_logistic_params_check(const fairc_logistic_params *p);
 int fairc_logistic_fit(const fairc_xy *data, const fairc_logistic_params *p, double *coef,
                        fairc_fit_info *info, fairc_status *st);
 
-/* The objective at coef, and its gradient (D + 1) into grad unless NULL (overwrites). */
+/* The objective at coef, and its gradient (D + 1) into grad unless NULL (overwrites; entry D is
+ * 0 without an intercept). */
 int fairc_logistic_objective(const fairc_xy *data, const fairc_logistic_params *p,
                              const double *coef, double *objective, double *grad,
                              fairc_status *st);
@@ -233,10 +236,12 @@ int fairc_mlp_loss(const fairc_mlp *m, const double *params, const fairc_xy *dat
                    int reduction, fairc_mlp_cache *c, double *value, double *grads,
                    fairc_status *st);
 
-/* Called for every mini-batch after the loss has filled dscores and before backward: rows[0..nb)
- * are the batch's row indices, scores its model outputs; the hook may add its own
- * dloss/dscore into dscores (a fairness penalty). Non-zero return stops training, which then
- * returns that code (use FAIRC_E*; the hook keeps its own message). */
+/* Called for every mini-batch (of positive total weight) after the loss has filled dscores
+ * (already divided by the batch's weight under FAIRC_REDUCE_MEAN) and before backward:
+ * rows[0..nb) are the batch's row indices, scores its model outputs, computed with the
+ * parameters before this batch's step; the hook may add its own dloss/dscore into dscores (a
+ * fairness penalty). Non-zero return stops training, which then returns that code (use FAIRC_E*;
+ * the hook keeps its own message). */
 typedef int (*fairc_batch_hook)(void *user, const size_t *rows, size_t nb, const double *scores,
                                 double *dscores);
 /* Called after every epoch with the current parameters (e.g. to keep the best epoch); non-zero

@@ -44,8 +44,35 @@
  *                         (weights in [0, 1] summing to 1 within 1e-9; children in pre-order:
  *                         the first is the next record, each next one follows the previous
  *                         child's subtree)
- *             3 THRESHOLD reserved for a later minor version; rejected by this reader
+ *             3 THRESHOLD (format 1.3, threshold.h): u8 source (0: the encoder's score column;
+ *                         1: the probability of the base, the next record, its only child) |
+ *                         u8 unseen-group policy (0 error, 1 pooled, 2 constant 0, 3 constant 1) |
+ *                         rules pooled (may be empty) | u64 G = the encoder's group count |
+ *                         G x rules (each 1..16 rules);
+ *                         rules: u64 n | n x (f64 probability in [0, 1], u8 op (0 score > t,
+ *                         1 score < t, 2 always 1, 3 always 0), f64 t, not NaN), probabilities
+ *                         summing to 1 within 1e-9
  *             4 CONSTANT: f64 p in [0, 1]
+ *   ENCD of format 1.3 may end with: str score column | str id column (empty: none), written
+ *         when either is set (a predictor fitted on a score column; per-row decision keys).
+ *         A file with a THRESHOLD node or these fields is written as version 1.3; a THRESHOLD
+ *         node in a file of an earlier version is an error.
+ *   MULT  (format 1.1; optional to write, critical to read) fairness-aware training's record
+ *         (fairtrain.h): u8 mitigation (1 penalty, 2 constrained) | u8 constraint (1 dp, 2 eo,
+ *         3 tpr, 4 fpr, 5 error_rate) | u8 groups (0 intersection, 1 marginal, 2 both) |
+ *         u8 dual signal (0 hard, 1 soft) | u8 select (0 best, 1 last) | f64 eps >= 0 |
+ *         f64 r in (0, 1] | f64 alpha >= 0 | f64 p (>= 1; 0 stands for infinity) | f64 tol >= 0 |
+ *         f64 momentum in [0, 1) | f64 eta >= 0 | f64 lambda_max >= 0 | u64 steps |
+ *         u64 selected epoch | f64 V hard | f64 V soft | f64 disparity (>= 0; -1: undefined) |
+ *         u64 K, then K x (str name, f64 lambda in [0, max(lambda_max, 0)], f64 gamma) |
+ *         u64 R running slots, then R x (f64 weight >= 0, f64 soft sum, f64 hard sum)
+ *         A file with MULT is written as version 1.1; every other file stays 1.0.
+ *   MIXTURE of format 1.2 may end with u8 vote (0/1), written only when 1: the children's hard
+ *         decisions are mixed (ExponentiatedGradient); a file with one says version 1.2.
+ *   diag  (optional, any version) a reduction's record, payload read and written by
+ *         reduction.c (fairc_red_record_*): method, constraint, bound, B, nu, iterations,
+ *         oracle counts, constraint names, candidates (err, weight, node, gamma, lambda) and
+ *         the gap and lambda of each iteration. docs/model-format.md gives every byte.
  *
  * Extensions: a later minor version may append fields to the end of a section or of a node
  * record, add optional sections, or add node types. A reader of minor version 0 skips bytes
@@ -60,9 +87,12 @@
  * 100,000 nodes; depth 16 (the root alone is depth 1); 63 hidden layers (64 layers with the
  * output); 2^31 parameters; strings 65,536 bytes. Errors read "FILE: byte OFFSET: SECTION: item:
  * what is wrong" with OFFSET the absolute position in the file. */
+#include "fairtrain.h"
 #include "model.h"
 #include "predictor.h"
+#include "reduction.h"
 #include "sha256.h"
+#include "threshold.h"
 
 #include <errno.h>
 #include <math.h>
@@ -72,6 +102,11 @@
 
 #define FORMAT_MAJOR 1u
 #define FORMAT_MINOR 0u
+#define FORMAT_MINOR_MULT 1u /* the version that added MULT, written only with it */
+#define FORMAT_MINOR_VOTE 2u /* voting mixtures (ExponentiatedGradient), written only with one */
+#define FORMAT_MINOR_THRESHOLD 3u /* THRESHOLD nodes, ENCD's score and id columns, only with them */
+#define MIN_RULES_BYTES (8u + 17u) /* a rule list: its count and one rule */
+#define MAX_CONSTRAINTS 10000000u
 #define HEADER_BYTES 24u
 #define CRC_BYTES 4u
 #define MIN_FILE_BYTES (HEADER_BYTES + CRC_BYTES)
@@ -166,6 +201,8 @@ void fairc_encoder_clear(fairc_encoder *e)
     free(e->features);
     free_strs(e->sensitive, e->n_sensitive);
     free_strs(e->group_names, e->n_groups);
+    free(e->score_column);
+    free(e->id_column);
     memset(e, 0, sizeof *e);
 }
 
@@ -182,9 +219,12 @@ FAIRC_API void fairc_predictor_free(fairc_predictor **pp)
             free(p->nodes[k].hidden);
             free(p->nodes[k].children);
             free(p->nodes[k].weights);
+            fairc_thresholds_free(&p->nodes[k].thr);
         }
     free(p->nodes);
     free(p->params);
+    fairc_fair_record_free(&p->fair);
+    fairc_red_record_free(&p->red);
     free(p);
     *pp = NULL;
 }
@@ -299,7 +339,36 @@ static void put_encoder(wr *w, const fairc_encoder *e)
     }
     put_strs(w, e->sensitive, e->n_sensitive, "a sensitive column");
     put_strs(w, e->group_names, e->n_groups, "a group name");
+    if (e->score_column || e->id_column) { /* format 1.1 */
+        put_str(w, e->score_column, "the score column");
+        put_str(w, e->id_column, "the id column");
+    }
     end_block(w, s);
+}
+
+static void put_rules(wr *w, const fairc_rule *r, size_t n)
+{
+    put_u64(w, n);
+    for (size_t k = 0; k < n; k++) {
+        put_f64(w, r[k].prob);
+        put_u8(w, (unsigned)r[k].op);
+        put_f64(w, r[k].t);
+    }
+}
+
+/* The minor version a predictor needs: the highest of its extensions' (MULT 1, voting mixtures
+ * 2, THRESHOLD nodes and ENCD's score and id columns 3); 0 without any. */
+static unsigned format_minor(const fairc_predictor *p)
+{
+    unsigned minor = FORMAT_MINOR;
+    if (p->fair) minor = FORMAT_MINOR_MULT;
+    for (size_t i = 0; i < p->n_nodes; i++)
+        if (p->nodes[i].type == FAIRC_NODE_MIXTURE && p->nodes[i].vote && minor < FORMAT_MINOR_VOTE)
+            minor = FORMAT_MINOR_VOTE;
+    int thr = p->enc.score_column || p->enc.id_column;
+    for (size_t i = 0; i < p->n_nodes; i++) thr |= p->nodes[i].type == FAIRC_NODE_THRESHOLD;
+    if (thr) minor = FORMAT_MINOR_THRESHOLD;
+    return minor;
 }
 
 static void put_nodes(wr *w, const fairc_predictor *p)
@@ -321,8 +390,17 @@ static void put_nodes(wr *w, const fairc_predictor *p)
                 put_u64(w, n->children[c]);
                 put_f64(w, n->weights[c]);
             }
+            if (n->vote) put_u8(w, 1); /* format 1.2 */
         } else if (n->type == FAIRC_NODE_CONSTANT) {
             put_f64(w, n->p);
+        } else if (n->type == FAIRC_NODE_THRESHOLD && n->thr) {
+            const fairc_thresholds *t = n->thr;
+            put_u8(w, n->n_children ? 1 : 0);
+            put_u8(w, (unsigned)t->unseen);
+            put_rules(w, t->pooled, t->n_pooled);
+            put_u64(w, t->G);
+            for (size_t g = 0; g < t->G; g++)
+                put_rules(w, t->rules + t->first[g], t->first[g + 1] - t->first[g]);
         }
         /* Any other type gets an empty record, which the check after writing rejects. */
         end_block(w, r);
@@ -336,6 +414,42 @@ static void put_params(wr *w, const fairc_predictor *p)
     put_u64(w, p->n_params);
     if (fairc_buf_reserve(&w->b, p->n_params * 8) == 0)
         for (size_t k = 0; k < p->n_params; k++) put_f64(w, p->params[k]);
+    end_block(w, s);
+}
+
+static void put_mult(wr *w, const fairc_fair_record *f)
+{
+    size_t s = begin_section(w, "MULT");
+    put_u8(w, (unsigned)f->mitigate);
+    put_u8(w, (unsigned)f->constraint);
+    put_u8(w, (unsigned)f->groups);
+    put_u8(w, (unsigned)f->dual_signal);
+    put_u8(w, (unsigned)f->select);
+    put_f64(w, f->eps);
+    put_f64(w, f->r);
+    put_f64(w, f->alpha);
+    put_f64(w, isinf(f->p_norm) ? 0.0 : f->p_norm);
+    put_f64(w, f->tol);
+    put_f64(w, f->momentum);
+    put_f64(w, f->eta);
+    put_f64(w, f->lambda_max);
+    put_u64(w, f->steps);
+    put_u64(w, f->selected_epoch);
+    put_f64(w, f->violation);
+    put_f64(w, f->violation_soft);
+    put_f64(w, isnan(f->disparity) ? -1.0 : f->disparity);
+    put_u64(w, f->K);
+    for (size_t k = 0; k < f->K; k++) {
+        put_str(w, f->names[k], "a constraint name");
+        put_f64(w, f->lambda[k]);
+        put_f64(w, f->gamma[k]);
+    }
+    put_u64(w, f->n_running);
+    for (size_t k = 0; k < f->n_running; k++) {
+        put_f64(w, f->run_D[k]);
+        put_f64(w, f->run_soft[k]);
+        put_f64(w, f->run_hard[k]);
+    }
     end_block(w, s);
 }
 
@@ -356,13 +470,19 @@ FAIRC_API int fairc_predictor_serialize(const fairc_predictor *p, void **bytes, 
     wr w = {{0}, FAIRC_OK, st};
     put(&w, "FAIRCMOD", 8);
     put_le(&w, FORMAT_MAJOR, 2);
-    put_le(&w, FORMAT_MINOR, 2);
+    put_le(&w, format_minor(p), 2);
     put_u32(&w, 0);
     put_u64(&w, 0); /* body length, patched below */
     put_meta(&w, &p->meta);
     put_encoder(&w, &p->enc);
     put_nodes(&w, p);
     put_params(&w, p);
+    if (p->fair) put_mult(&w, p->fair);
+    if (p->red) { /* optional: a reduction's record (reduction.c writes the payload) */
+        size_t s = begin_section(&w, "diag");
+        fairc_red_record_write(p->red, &w.b);
+        end_block(&w, s);
+    }
     if (w.code == FAIRC_OK && w.b.failed)
         w.code = fairc_fail(st, FAIRC_ENOMEM, "out of memory writing the predictor");
     if (w.code == FAIRC_OK && w.b.len - HEADER_BYTES > MAX_BODY_BYTES)
@@ -754,6 +874,19 @@ static int rd_encoder(rd *r, fairc_encoder *e)
     TRY(rd_strs(r, "sensitive columns", "sensitive column", MAX_COLUMNS, &e->sensitive,
                 &e->n_sensitive));
     TRY(rd_strs(r, "group names", "group name", MAX_LEVELS, &e->group_names, &e->n_groups));
+    if (r->minor >= FORMAT_MINOR_THRESHOLD && r->pos < r->end) {
+        TRY(rd_str(r, "the score column", &e->score_column));
+        TRY(rd_str(r, "the id column", &e->id_column));
+        /* the empty string stands for none */
+        if (!e->score_column[0]) {
+            free(e->score_column);
+            e->score_column = NULL;
+        }
+        if (!e->id_column[0]) {
+            free(e->id_column);
+            e->id_column = NULL;
+        }
+    }
     return FAIRC_OK;
 }
 
@@ -878,6 +1011,103 @@ static int rd_mixture(rd *r, const fairc_predictor *p, size_t i, fairc_node *nd)
     if (!(fabs(s - 1) <= WEIGHT_SUM_TOL))
         return rd_fail(r, FAIRC_EPARSE, at, "the mixture weights sum to %.17g, expected 1 (within "
                        "1e-9)", s);
+    if (r->minor >= FORMAT_MINOR_VOTE && r->pos < r->end) { /* format 1.2: u8 vote */
+        size_t at_vote = r->pos;
+        unsigned vote;
+        TRY(rd_u8(r, "the vote flag", &vote));
+        if (vote > 1) return rd_fail(r, FAIRC_EPARSE, at_vote, "the vote flag is %u, expected 0 or 1", vote);
+        nd->vote = (int)vote;
+    }
+    return FAIRC_OK;
+}
+
+/* rules: u64 n (<= 16; at least 1 unless may_be_empty) then n x (f64 prob, u8 op, f64 t). */
+static int rd_rules(rd *r, fairc_rule *out, size_t *n_out, int may_be_empty, const char *what)
+{
+    size_t at = r->pos, n;
+    TRY(rd_count(r, what, FAIRC_MAX_RULES, 17, &n));
+    if (n == 0 && !may_be_empty) return rd_fail(r, FAIRC_EPARSE, at, "%s: none, expected 1 to 16", what);
+    for (size_t k = 0; k < n; k++) {
+        size_t at_rule = r->pos;
+        unsigned op;
+        TRY(rd_f64(r, "a rule's probability", &out[k].prob));
+        TRY(rd_u8(r, "a rule's operator", &op));
+        TRY(rd_f64(r, "a rule's threshold", &out[k].t));
+        out[k].op = (int)op;
+        if (!(out[k].prob >= 0 && out[k].prob <= 1))
+            return rd_fail(r, FAIRC_EPARSE, at_rule, "%s: rule %zu: probability %.17g, expected a "
+                           "number in [0, 1]", what, k, out[k].prob);
+        if (op > FAIRC_RULE_ZERO)
+            return rd_fail(r, FAIRC_EPARSE, at_rule + 8, "%s: rule %zu: operator %u, expected 0 (>), "
+                           "1 (<), 2 (always 1) or 3 (always 0)", what, k, op);
+        if (isnan(out[k].t))
+            return rd_fail(r, FAIRC_EPARSE, at_rule + 9, "%s: rule %zu: the threshold is NaN", what, k);
+    }
+    if (n) {
+        const char *why = fairc_rules_check(out, n);
+        if (why) return rd_fail(r, FAIRC_EPARSE, at, "%s: %s", what, why);
+    }
+    *n_out = n;
+    return FAIRC_OK;
+}
+
+static int rd_threshold(rd *r, const fairc_predictor *p, size_t i, fairc_node *nd)
+{
+    size_t at = r->pos;
+    if (r->minor < FORMAT_MINOR_THRESHOLD)
+        return rd_fail(r, FAIRC_EPARSE, at - 16, "THRESHOLD nodes need format version 1.%u or "
+                       "later, the file says 1.%u", FORMAT_MINOR_THRESHOLD, r->minor);
+    unsigned source, unseen;
+    TRY(rd_u8(r, "the score source", &source));
+    if (source > 1)
+        return rd_fail(r, FAIRC_EPARSE, at, "score source is %u, expected 0 (score column) or 1 "
+                       "(the base model)", source);
+    if (source == 0 && !p->enc.score_column)
+        return rd_fail(r, FAIRC_EPARSE, at, "the thresholds apply to a score column, but ENCD "
+                       "names none");
+    if (source == 1 && i + 1 >= p->n_nodes)
+        return rd_fail(r, FAIRC_EPARSE, at, "the thresholds apply to a base model, but no node follows");
+    at = r->pos;
+    TRY(rd_u8(r, "the unseen-group policy", &unseen));
+    if (unseen > FAIRC_UNSEEN_ONE)
+        return rd_fail(r, FAIRC_EPARSE, at, "unseen-group policy is %u, expected 0..3", unseen);
+    fairc_thresholds *t = calloc(1, sizeof *t);
+    if (!t) return rd_nomem(r);
+    nd->thr = t;
+    t->unseen = (int)unseen;
+    at = r->pos;
+    TRY(rd_rules(r, t->pooled, &t->n_pooled, 1, "the pooled rules"));
+    if (t->unseen == FAIRC_UNSEEN_POOLED && t->n_pooled == 0)
+        return rd_fail(r, FAIRC_EPARSE, at, "the unseen-group policy is pooled, but there are no pooled rules");
+    size_t G;
+    at = r->pos;
+    TRY(rd_count(r, "groups", MAX_LEVELS, MIN_RULES_BYTES, &G));
+    if (G != p->enc.n_groups)
+        return rd_fail(r, FAIRC_EPARSE, at, "%zu groups of rules, but ENCD names %zu groups", G,
+                       p->enc.n_groups);
+    /* rules: at most (bytes left) / 17 of them, so memory stays proportional to the file */
+    size_t cap = (r->end - r->pos) / 17;
+    t->first = malloc((G + 1) * sizeof *t->first);
+    t->rules = malloc((cap ? cap : 1) * sizeof *t->rules);
+    if (!t->first || !t->rules) return rd_nomem(r);
+    t->G = G;
+    t->first[0] = 0;
+    for (size_t g = 0; g < G; g++) {
+        char what[64];
+        snprintf(what, sizeof what, "rules of group %zu", g);
+        size_t n;
+        fairc_rule tmp[FAIRC_MAX_RULES];
+        TRY(rd_rules(r, tmp, &n, 0, what));
+        if (t->first[g] + n > cap) return rd_fail(r, FAIRC_EPARSE, r->pos, "%s: more rules than bytes", what);
+        memcpy(t->rules + t->first[g], tmp, n * sizeof *tmp);
+        t->first[g + 1] = t->first[g] + n;
+    }
+    if (source == 1) {
+        nd->children = malloc(sizeof *nd->children);
+        if (!nd->children) return rd_nomem(r);
+        nd->children[0] = i + 1;
+        nd->n_children = 1;
+    }
     return FAIRC_OK;
 }
 
@@ -912,9 +1142,7 @@ static int rd_node(rd *r, fairc_predictor *p, size_t i)
                            nd->p);
         break;
     }
-    case FAIRC_NODE_THRESHOLD:
-        return rd_fail(r, FAIRC_EPARSE, at, "THRESHOLD nodes are not supported by this version "
-                       "of fairc (%s)", FAIRC_VERSION);
+    case FAIRC_NODE_THRESHOLD: TRY(rd_threshold(r, p, i, nd)); break;
     default:
         nd->type = 0;
         return rd_fail(r, FAIRC_EPARSE, at, "unknown node type %lu", (unsigned long)type);
@@ -939,7 +1167,7 @@ static int check_tree(rd *r, const fairc_predictor *p, const size_t *rec_at, siz
     for (size_t i = n; i-- > 0;) {
         const fairc_node *nd = &p->nodes[i];
         size_t next = i + 1;
-        if (nd->type == FAIRC_NODE_MIXTURE)
+        if (nd->type == FAIRC_NODE_MIXTURE || nd->type == FAIRC_NODE_THRESHOLD)
             for (size_t c = 0; c < nd->n_children; c++) {
                 if (nd->children[c] != next) {
                     snprintf(r->item, sizeof r->item, "node %zu", i);
@@ -959,7 +1187,7 @@ static int check_tree(rd *r, const fairc_predictor *p, const size_t *rec_at, siz
     depth[0] = 1;
     for (size_t i = 0; i < n; i++) {
         const fairc_node *nd = &p->nodes[i];
-        if (nd->type != FAIRC_NODE_MIXTURE) continue;
+        if (nd->type != FAIRC_NODE_MIXTURE && nd->type != FAIRC_NODE_THRESHOLD) continue;
         for (size_t c = 0; c < nd->n_children; c++) {
             size_t child = nd->children[c];
             depth[child] = depth[i] + 1;
@@ -998,7 +1226,102 @@ typedef struct section {
     int seen;
 } section;
 
-enum { SEC_META, SEC_ENCD, SEC_PARM, SEC_NODE, N_SECTIONS };
+enum { SEC_META, SEC_ENCD, SEC_PARM, SEC_NODE, N_REQUIRED, SEC_MULT = N_REQUIRED, SEC_DIAG,
+       N_SECTIONS };
+
+/* f64 at the cursor that must be finite and satisfy ok (checked by the caller via the value). */
+static int rd_f64_in(rd *r, const char *what, double lo, double hi, int lo_open, double *v)
+{
+    size_t at = r->pos;
+    TRY(rd_f64(r, what, v));
+    if (!isfinite(*v) || (lo_open ? !(*v > lo) : !(*v >= lo)) || !(*v <= hi))
+        return rd_fail(r, FAIRC_EPARSE, at, "%s is %.17g, expected a number in %c%.17g, %.17g]",
+                       what, *v, lo_open ? '(' : '[', lo, hi);
+    return FAIRC_OK;
+}
+
+static int rd_u8_max(rd *r, const char *what, unsigned lo, unsigned hi, int *v)
+{
+    size_t at = r->pos;
+    unsigned u;
+    TRY(rd_u8(r, what, &u));
+    if (u < lo || u > hi)
+        return rd_fail(r, FAIRC_EPARSE, at, "%s is %u, expected %u..%u", what, u, lo, hi);
+    *v = (int)u;
+    return FAIRC_OK;
+}
+
+/* MULT: the record of fairness-aware training (see the top of this file). */
+static int rd_mult(rd *r, fairc_predictor *p)
+{
+    if (r->minor < FORMAT_MINOR_MULT)
+        return rd_fail(r, FAIRC_EPARSE, r->pos, "a MULT section needs format version 1.%u or "
+                       "later, the file says 1.%u", FORMAT_MINOR_MULT, r->minor);
+    fairc_fair_record *f = calloc(1, sizeof *f);
+    if (!f) return rd_nomem(r);
+    p->fair = f;
+    const double big = 1e300;
+    TRY(rd_u8_max(r, "the mitigation", FAIRC_MITIGATE_PENALTY, FAIRC_MITIGATE_CONSTRAINED, &f->mitigate));
+    TRY(rd_u8_max(r, "the constraint", FAIRC_CONSTRAINT_DP, FAIRC_CONSTRAINT_ERROR_RATE, &f->constraint));
+    TRY(rd_u8_max(r, "the groupings", FAIRC_GROUPS_INTERSECTION, FAIRC_GROUPS_BOTH, &f->groups));
+    TRY(rd_u8_max(r, "the dual signal", FAIRC_DUAL_HARD, FAIRC_DUAL_SOFT, &f->dual_signal));
+    TRY(rd_u8_max(r, "the selection", FAIRC_SELECT_BEST, FAIRC_SELECT_LAST, &f->select));
+    TRY(rd_f64_in(r, "eps", 0, big, 0, &f->eps));
+    TRY(rd_f64_in(r, "the ratio r", 0, 1, 1, &f->r));
+    TRY(rd_f64_in(r, "alpha", 0, big, 0, &f->alpha));
+    size_t at = r->pos;
+    TRY(rd_f64_in(r, "the exponent p", 0, big, 0, &f->p_norm));
+    if (f->p_norm == 0) f->p_norm = INFINITY;
+    else if (f->p_norm < 1)
+        return rd_fail(r, FAIRC_EPARSE, at, "the exponent p is %.17g, expected >= 1 (or 0 for "
+                       "infinity)", f->p_norm);
+    TRY(rd_f64_in(r, "the tolerance", 0, big, 0, &f->tol));
+    TRY(rd_f64_in(r, "the momentum", 0, 1, 0, &f->momentum));
+    if (f->momentum == 1)
+        return rd_fail(r, FAIRC_EPARSE, r->pos - 8, "the momentum is 1, expected a number in [0, 1)");
+    TRY(rd_f64_in(r, "the dual step", 0, big, 0, &f->eta));
+    TRY(rd_f64_in(r, "lambda_max", 0, big, 0, &f->lambda_max));
+    TRY(rd_u64(r, "the step count", &f->steps));
+    TRY(rd_u64(r, "the selected epoch", &f->selected_epoch));
+    TRY(rd_f64_in(r, "the violation", -big, big, 0, &f->violation));
+    TRY(rd_f64_in(r, "the soft violation", -big, big, 0, &f->violation_soft));
+    TRY(rd_f64_in(r, "the disparity", -1, big, 0, &f->disparity));
+    if (f->disparity < 0) {
+        if (f->disparity != -1)
+            return rd_fail(r, FAIRC_EPARSE, r->pos - 8, "the disparity is %.17g, expected >= 0 "
+                           "or -1 (undefined)", f->disparity);
+        f->disparity = NAN;
+    }
+    size_t K;
+    TRY(rd_count(r, "constraints", MAX_CONSTRAINTS, 20, &K));
+    f->names = calloc(K ? K : 1, sizeof *f->names);
+    f->lambda = calloc(K ? K : 1, sizeof *f->lambda);
+    f->gamma = calloc(K ? K : 1, sizeof *f->gamma);
+    if (!f->names || !f->lambda || !f->gamma) return rd_nomem(r);
+    f->K = K;
+    for (size_t k = 0; k < K; k++) {
+        snprintf(r->item, sizeof r->item, "constraint %zu", k);
+        TRY(rd_str(r, "the name", &f->names[k]));
+        TRY(rd_f64_in(r, "the multiplier", 0, f->lambda_max, 0, &f->lambda[k]));
+        TRY(rd_f64_in(r, "the value", -big, big, 0, &f->gamma[k]));
+    }
+    r->item[0] = 0;
+    size_t R;
+    TRY(rd_count(r, "running sums", MAX_CONSTRAINTS, 24, &R));
+    f->run_D = calloc(R ? R : 1, sizeof *f->run_D);
+    f->run_soft = calloc(R ? R : 1, sizeof *f->run_soft);
+    f->run_hard = calloc(R ? R : 1, sizeof *f->run_hard);
+    if (!f->run_D || !f->run_soft || !f->run_hard) return rd_nomem(r);
+    f->n_running = R;
+    for (size_t k = 0; k < R; k++) {
+        snprintf(r->item, sizeof r->item, "running sum %zu", k);
+        TRY(rd_f64_in(r, "the weight", 0, big, 0, &f->run_D[k]));
+        TRY(rd_f64_in(r, "the soft sum", -big, big, 0, &f->run_soft[k]));
+        TRY(rd_f64_in(r, "the hard sum", -big, big, 0, &f->run_hard[k]));
+    }
+    r->item[0] = 0;
+    return FAIRC_OK;
+}
 
 static int rd_section(rd *r, fairc_predictor *p, const section *s, int which)
 {
@@ -1009,14 +1332,22 @@ static int rd_section(rd *r, fairc_predictor *p, const section *s, int which)
     if (which == SEC_META) TRY(rd_meta(r, &p->meta));
     else if (which == SEC_ENCD) TRY(rd_encoder(r, &p->enc));
     else if (which == SEC_PARM) TRY(rd_params(r, p));
-    else {
+    else if (which == SEC_MULT) TRY(rd_mult(r, p));
+    else if (which == SEC_DIAG) {
+        size_t at = 0;
+        char msg[160];
+        int rc = fairc_red_record_read(r->b + r->pos, r->end - r->pos, p->n_nodes, &p->red, &at,
+                                       msg, sizeof msg);
+        if (rc != FAIRC_OK) return rd_fail(r, rc, r->pos + at, "%s", msg);
+        r->pos = r->end;
+    } else {
         size_t *scratch = NULL;
         int rc = rd_nodes(r, p, &scratch);
         free(scratch);
         TRY(rc);
     }
     r->item[0] = 0;
-    if (r->pos != r->end && r->minor <= FORMAT_MINOR)
+    if (r->pos != r->end && r->minor <= (which == SEC_MULT ? FORMAT_MINOR_MULT : FORMAT_MINOR))
         return rd_fail(r, FAIRC_EPARSE, r->pos, "%zu unexpected bytes at the end of the section",
                        r->end - r->pos);
     r->sec = NULL;
@@ -1071,7 +1402,7 @@ static int scan_sections(rd *r, size_t body_end, section *secs)
         /* Unknown optional sections (lower-case first letter) are skipped. */
         pos += SECTION_HEADER_BYTES + (size_t)len;
     }
-    for (int k = 0; k < N_SECTIONS; k++)
+    for (int k = 0; k < N_REQUIRED; k++)
         if (!secs[k].seen)
             return rd_fail(r, FAIRC_EPARSE, body_end, "the required section %s is missing",
                            secs[k].tag);
@@ -1120,13 +1451,15 @@ static int parse(const uint8_t *b, size_t n, const char *name, int keep_params,
                        "fairc?)", (unsigned long)flags);
     r.minor = minor;
     section secs[N_SECTIONS] = {{"META", 0, 0, 0, 0}, {"ENCD", 0, 0, 0, 0},
-                                {"PARM", 0, 0, 0, 0}, {"NODE", 0, 0, 0, 0}};
+                                {"PARM", 0, 0, 0, 0}, {"NODE", 0, 0, 0, 0},
+                                {"MULT", 0, 0, 0, 0}, {"diag", 0, 0, 0, 0}};
     TRY(scan_sections(&r, body_end, secs));
     fairc_predictor *p = calloc(1, sizeof *p);
     if (!p) return rd_nomem(&r);
     int rc = FAIRC_OK;
     /* ENCD gives D and PARM the parameter count, which NODE checks against. */
-    for (int k = 0; k < N_SECTIONS && rc == FAIRC_OK; k++) rc = rd_section(&r, p, &secs[k], k);
+    for (int k = 0; k < N_SECTIONS && rc == FAIRC_OK; k++)
+        if (secs[k].seen) rc = rd_section(&r, p, &secs[k], k);
     if (rc != FAIRC_OK || !out) {
         fairc_predictor_free(&p);
         return rc;
@@ -1224,6 +1557,13 @@ static void text_quoted_list(fairc_buf *b, char *const *s, size_t n, size_t show
     if (n > show) fairc_buf_printf(b, ", ... (%zu in all)", n);
 }
 
+static const char *unseen_name(int unseen)
+{
+    return unseen == FAIRC_UNSEEN_POOLED ? "pooled" : unseen == FAIRC_UNSEEN_ZERO ? "0"
+         : unseen == FAIRC_UNSEEN_ONE    ? "1"
+                                         : "error";
+}
+
 static void text_node(fairc_buf *b, const fairc_predictor *p, size_t i, unsigned depth,
                       size_t *shown)
 {
@@ -1245,7 +1585,9 @@ static void text_node(fairc_buf *b, const fairc_predictor *p, size_t i, unsigned
     } else if (n->type == FAIRC_NODE_CONSTANT) {
         fairc_buf_printf(b, "constant p = %.17g\n", n->p);
     } else if (n->type == FAIRC_NODE_MIXTURE) {
-        fairc_buf_printf(b, "mixture of %zu\n", n->n_children);
+        fairc_buf_printf(b, "mixture of %zu%s\n", n->n_children,
+                         !n->vote ? "" : p->enc.task == FAIRC_TASK_REGRESSION ? " (expected prediction)"
+                                                                            : " (hard decisions)");
         for (size_t c = 0; c < n->n_children; c++) {
             if (*shown >= max_shown) {
                 fairc_buf_printf(b, "%*s... (%zu nodes in all)\n", 2 * (int)depth + 6, "",
@@ -1255,6 +1597,39 @@ static void text_node(fairc_buf *b, const fairc_predictor *p, size_t i, unsigned
             fairc_buf_printf(b, "%*sweight %-8.6g ", 2 * (int)depth + 6, "", n->weights[c]);
             if (n->children[c] <= i) fairc_buf_puts(b, "(invalid child)\n");
             else text_node(b, p, n->children[c], depth + 1, shown);
+        }
+    } else if (n->type == FAIRC_NODE_THRESHOLD && n->thr) {
+        const fairc_thresholds *t = n->thr;
+        fairc_buf_puts(b, "thresholds on ");
+        if (n->n_children) fairc_buf_puts(b, "the base model's probability");
+        else {
+            fairc_buf_puts(b, "score column '");
+            text_str(b, p->enc.score_column);
+            fairc_buf_puts(b, "'");
+        }
+        fairc_buf_printf(b, ", %zu groups, unseen groups: %s\n", t->G, unseen_name(t->unseen));
+        for (size_t g = 0; g <= t->G && g < 21; g++) {
+            int pooled = g == t->G || g == 20;
+            if (pooled && g < t->G) fairc_buf_printf(b, "%*s... (%zu groups in all)\n", 2 * (int)depth + 6, "", t->G);
+            if (pooled && t->n_pooled == 0) break;
+            fairc_buf_printf(b, "%*s", 2 * (int)depth + 6, "");
+            if (pooled) fairc_buf_puts(b, "(pooled)");
+            else text_str(b, g < p->enc.n_groups ? p->enc.group_names[g] : "?");
+            fairc_buf_puts(b, ":");
+            const fairc_rule *r = pooled ? t->pooled : t->rules + t->first[g];
+            size_t nr = pooled ? t->n_pooled : t->first[g + 1] - t->first[g];
+            for (size_t k = 0; k < nr; k++) {
+                fairc_buf_printf(b, "%s %.6g x ", k ? " +" : "", r[k].prob);
+                if (r[k].op == FAIRC_RULE_ONE) fairc_buf_puts(b, "[1]");
+                else if (r[k].op == FAIRC_RULE_ZERO) fairc_buf_puts(b, "[0]");
+                else fairc_buf_printf(b, "[score %c %.17g]", r[k].op == FAIRC_RULE_GT ? '>' : '<', r[k].t);
+            }
+            fairc_buf_puts(b, "\n");
+            if (pooled) break;
+        }
+        if (n->n_children == 1 && n->children[0] > i) {
+            fairc_buf_printf(b, "%*sbase: ", 2 * (int)depth + 6, "");
+            text_node(b, p, n->children[0], depth + 1, shown);
         }
     } else {
         fairc_buf_printf(b, "node of type %d\n", n->type);
@@ -1320,6 +1695,34 @@ static void describe_text(fairc_buf *b, const fairc_predictor *p)
     if (p->n_nodes) text_node(b, p, 0, 0, &shown);
     else fairc_buf_puts(b, "(empty)\n");
     fairc_buf_printf(b, "parameters:     %zu\n", p->n_params);
+    if (p->red) fairc_red_record_describe(p->red, 0, b);
+    const fairc_fair_record *f = p->fair;
+    if (!f) return;
+    static const char *const groupings[] = {"intersection", "marginal", "both"};
+    const char *cname = fairc_constraint_name(f->constraint);
+    if (f->mitigate == FAIRC_MITIGATE_PENALTY)
+        fairc_buf_printf(b, "fairness:       penalty %s, alpha %.6g, p %.6g, tol %.6g", cname,
+                         f->alpha, f->p_norm, f->tol);
+    else
+        fairc_buf_printf(b, "fairness:       constrained %s, eps %.6g, dual step %.6g, lambda_max "
+                         "%.6g, %s signal, select %s", cname, f->eps, f->eta, f->lambda_max,
+                         f->dual_signal == FAIRC_DUAL_SOFT ? "soft" : "hard",
+                         f->select == FAIRC_SELECT_LAST ? "last" : "best");
+    if (f->r != 1) fairc_buf_printf(b, ", ratio bound %.6g", f->r);
+    if (f->momentum > 0) fairc_buf_printf(b, ", momentum %.6g", f->momentum);
+    fairc_buf_printf(b, "; groups: %s\n", groupings[f->groups]);
+    fairc_buf_printf(b, "  training:     %llu steps, epoch %llu kept; V = %.6g (hard), %.6g (soft); "
+                     "disparity %.6g\n", (unsigned long long)f->steps,
+                     (unsigned long long)f->selected_epoch, f->violation, f->violation_soft,
+                     f->disparity);
+    fairc_buf_printf(b, "  constraints:  %zu (gamma on the training rows, lambda)\n", f->K);
+    const size_t show = 200;
+    for (size_t k = 0; k < f->K && k < show; k++) {
+        fairc_buf_puts(b, "    ");
+        text_str(b, f->names[k]);
+        fairc_buf_printf(b, ": %.6g, %.6g\n", f->gamma[k], f->lambda[k]);
+    }
+    if (f->K > show) fairc_buf_printf(b, "    ... (%zu in all)\n", f->K);
 }
 
 static void json_str(fairc_buf *b, const char *s)
@@ -1356,6 +1759,25 @@ static void json_num(fairc_buf *b, double v)
     fairc_buf_puts(b, tmp);
 }
 
+/* [{"p": 0.5, "op": ">", "t": 0.25}, ...]; thresholds +-inf as the strings "inf", "-inf". */
+static void json_rules(fairc_buf *b, const fairc_rule *r, size_t n)
+{
+    fairc_buf_puts(b, "[");
+    for (size_t k = 0; k < n; k++) {
+        fairc_buf_puts(b, k ? ", {\"p\": " : "{\"p\": ");
+        json_num(b, r[k].prob);
+        static const char *const ops[] = {">", "<", "1", "0"};
+        fairc_buf_printf(b, ", \"op\": \"%s\"", ops[r[k].op & 3]);
+        if (r[k].op == FAIRC_RULE_GT || r[k].op == FAIRC_RULE_LT) {
+            fairc_buf_puts(b, ", \"t\": ");
+            if (isinf(r[k].t)) fairc_buf_puts(b, r[k].t > 0 ? "\"inf\"" : "\"-inf\"");
+            else json_num(b, r[k].t);
+        }
+        fairc_buf_puts(b, "}");
+    }
+    fairc_buf_puts(b, "]");
+}
+
 static void json_strs(fairc_buf *b, char *const *s, size_t n)
 {
     fairc_buf_puts(b, "[");
@@ -1373,7 +1795,7 @@ static void describe_json(fairc_buf *b, const fairc_predictor *p)
     char hex[65];
     fairc_sha256_hex(m->train_sha256, hex);
     fairc_buf_printf(b, "{\n  \"format\": \"fairc-model/%u.%u\",\n  \"fairc_version\": ",
-                     FORMAT_MAJOR, FORMAT_MINOR);
+                     FORMAT_MAJOR, format_minor(p));
     json_str(b, m->version);
     fairc_buf_puts(b, ",\n  \"command\": ");
     json_str(b, m->command);
@@ -1412,6 +1834,12 @@ static void describe_json(fairc_buf *b, const fairc_predictor *p)
     json_strs(b, e->sensitive, e->n_sensitive);
     fairc_buf_puts(b, ",\n  \"groups\": ");
     json_strs(b, e->group_names, e->n_groups);
+    if (e->score_column || e->id_column) {
+        fairc_buf_puts(b, ",\n  \"score_column\": ");
+        json_str(b, e->score_column);
+        fairc_buf_puts(b, ",\n  \"id_column\": ");
+        json_str(b, e->id_column);
+    }
     fairc_buf_puts(b, ",\n  \"nodes\": [");
     for (size_t i = 0; i < p->n_nodes; i++) {
         const fairc_node *n = &p->nodes[i];
@@ -1432,16 +1860,82 @@ static void describe_json(fairc_buf *b, const fairc_predictor *p)
                 if (c) fairc_buf_puts(b, ", ");
                 json_num(b, n->weights[c]);
             }
-            fairc_buf_puts(b, "]}");
+            fairc_buf_puts(b, n->vote ? "], \"vote\": true}" : "]}");
         } else if (n->type == FAIRC_NODE_CONSTANT) {
             fairc_buf_puts(b, "\"type\": \"constant\", \"p\": ");
             json_num(b, n->p);
             fairc_buf_puts(b, "}");
+        } else if (n->type == FAIRC_NODE_THRESHOLD && n->thr) {
+            const fairc_thresholds *t = n->thr;
+            fairc_buf_printf(b, "\"type\": \"threshold\", \"source\": ");
+            if (n->n_children) fairc_buf_printf(b, "\"base\", \"children\": [%zu]", n->children[0]);
+            else json_str(b, e->score_column);
+            fairc_buf_printf(b, ", \"unseen\": \"%s\", \"pooled\": ", unseen_name(t->unseen));
+            json_rules(b, t->pooled, t->n_pooled);
+            fairc_buf_puts(b, ", \"rules\": [");
+            for (size_t g = 0; g < t->G; g++) {
+                if (g) fairc_buf_puts(b, ", ");
+                json_rules(b, t->rules + t->first[g], t->first[g + 1] - t->first[g]);
+            }
+            fairc_buf_puts(b, "]}");
         } else {
             fairc_buf_printf(b, "\"type\": %d}", n->type);
         }
     }
-    fairc_buf_printf(b, "%s],\n  \"n_params\": %zu\n}\n", p->n_nodes ? "\n  " : "", p->n_params);
+    fairc_buf_printf(b, "%s],\n  \"n_params\": %zu", p->n_nodes ? "\n  " : "", p->n_params);
+    const fairc_fair_record *f = p->fair;
+    if (f) {
+        static const char *const groupings[] = {"intersection", "marginal", "both"};
+        fairc_buf_printf(b, ",\n  \"fairness\": {\"mitigate\": \"%s\", \"constraint\": \"%s\", "
+                         "\"groups\": \"%s\", \"eps\": ",
+                         f->mitigate == FAIRC_MITIGATE_PENALTY ? "penalty" : "constrained",
+                         fairc_constraint_name(f->constraint), groupings[f->groups]);
+        json_num(b, f->eps);
+        fairc_buf_puts(b, ", \"ratio_bound\": ");
+        json_num(b, f->r);
+        if (f->mitigate == FAIRC_MITIGATE_PENALTY) {
+            fairc_buf_puts(b, ", \"alpha\": ");
+            json_num(b, f->alpha);
+            fairc_buf_puts(b, ", \"p_norm\": ");
+            if (isinf(f->p_norm)) fairc_buf_puts(b, "\"inf\"");
+            else json_num(b, f->p_norm);
+            fairc_buf_puts(b, ", \"tol\": ");
+            json_num(b, f->tol);
+        } else {
+            fairc_buf_puts(b, ", \"dual_lr\": ");
+            json_num(b, f->eta);
+            fairc_buf_puts(b, ", \"lambda_max\": ");
+            json_num(b, f->lambda_max);
+            fairc_buf_printf(b, ", \"dual_signal\": \"%s\", \"select\": \"%s\"",
+                             f->dual_signal == FAIRC_DUAL_SOFT ? "soft" : "hard",
+                             f->select == FAIRC_SELECT_LAST ? "last" : "best");
+        }
+        fairc_buf_puts(b, ", \"momentum\": ");
+        json_num(b, f->momentum);
+        fairc_buf_printf(b, ", \"steps\": %llu, \"selected_epoch\": %llu,\n    \"train_violation\": ",
+                         (unsigned long long)f->steps, (unsigned long long)f->selected_epoch);
+        json_num(b, f->violation);
+        fairc_buf_puts(b, ", \"train_violation_soft\": ");
+        json_num(b, f->violation_soft);
+        fairc_buf_puts(b, ", \"train_disparity\": ");
+        json_num(b, f->disparity);
+        fairc_buf_puts(b, ",\n    \"constraints\": [");
+        for (size_t k = 0; k < f->K; k++) {
+            fairc_buf_puts(b, k ? ",\n      {\"name\": " : "\n      {\"name\": ");
+            json_str(b, f->names[k]);
+            fairc_buf_puts(b, ", \"gamma\": ");
+            json_num(b, f->gamma[k]);
+            fairc_buf_puts(b, ", \"lambda\": ");
+            json_num(b, f->lambda[k]);
+            fairc_buf_puts(b, "}");
+        }
+        fairc_buf_printf(b, "%s], \"running_sums\": %zu}", f->K ? "\n    " : "", f->n_running);
+    }
+    if (p->red) {
+        fairc_buf_puts(b, ",\n  ");
+        fairc_red_record_describe(p->red, 1, b);
+    }
+    fairc_buf_puts(b, "\n}\n");
 }
 
 FAIRC_API int fairc_predictor_describe(const fairc_predictor *p, int json, char **text,

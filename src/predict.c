@@ -1,7 +1,11 @@
-/* predict.c: `fairc predict` as a library call: streams a file's raw rows through the model's
- * encoder in blocks, scores them and writes a CSV (score, decision) atomically, in row order.
+/* predict.c: `fairc predict` as a library call. Streams a file's raw rows through the model's
+ * encoder in blocks (plus each row's group, score column and decision key when the model needs
+ * them: the row applier, which `fairc audit --model` uses too), predicts them and writes a CSV
+ * (probability, decision) atomically, in row order. Decisions of randomised predictors follow
+ * SPEC §1.7: 1[u_i < p_i] with u_i hashed from the row's key, or drawn in row order.
  * Memory is O(block), so any file size works. */
 #include "encode.h"
+#include "groups.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -9,6 +13,220 @@
 #include <sys/stat.h>
 
 #define PREDICT_BLOCK 4096
+
+/* ------------------------------------------------------------------------------------------ */
+/* The row applier                                                                             */
+
+struct fairc_row_applier {
+    const fairc_predictor *p;
+    size_t block, n, D;
+    fairc_encoder_index *enc;
+    fairc_group_index *groups;  /* NULL when neither the tree nor the key needs groups */
+    long score_col, id_col;     /* -1: none */
+    int randomized, regress, needs_groups, hash, unseen;
+    uint64_t seed;
+    fairc_rng rng;              /* STREAM: purpose "decisions" */
+    float *X;                   /* (block, D) */
+    int32_t *group;             /* (block) */
+    double *score, *u, *prob;   /* (block) */
+    uint8_t *decision;          /* (block) */
+    fairc_buf key;
+    uint64_t unseen_categories, unseen_groups;
+};
+
+FAIRC_API void fairc_predict_options_init(fairc_predict_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->randomize = FAIRC_RANDOMIZE_HASH;
+    o->unseen = -1;
+}
+
+static long find_or_fail(const fairc_reader *r, const char *col, const char *what, fairc_status *st)
+{
+    long j = fairc_reader_find(r, col);
+    if (j < 0)
+        fairc_fail(st, FAIRC_EINVAL, "%.200s: no column named '%.100s' (%s)", fairc_reader_name(r), col, what);
+    return j;
+}
+
+int fairc_row_applier_new(const fairc_predictor *p, const fairc_reader *r, size_t block,
+                          const fairc_predict_options *o_in, fairc_row_applier **out,
+                          fairc_status *st)
+{
+    *out = NULL;
+    fairc_predict_options o;
+    if (o_in) o = *o_in;
+    else fairc_predict_options_init(&o);
+    if (!p || p->n_nodes == 0) return fairc_fail(st, FAIRC_EINVAL, "empty predictor");
+    if (o.randomize != FAIRC_RANDOMIZE_HASH && o.randomize != FAIRC_RANDOMIZE_STREAM)
+        return fairc_fail(st, FAIRC_EINVAL, "randomize must be hash or stream");
+    if (o.unseen < -1 || o.unseen > FAIRC_UNSEEN_ONE)
+        return fairc_fail(st, FAIRC_EINVAL, "the unseen-group policy must be error, pooled, 0 or 1");
+    fairc_row_applier *a = calloc(1, sizeof *a);
+    if (!a) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    a->p = p;
+    a->block = block ? block : 1;
+    a->D = p->enc.D;
+    a->score_col = a->id_col = -1;
+    a->randomized = fairc_predictor_randomized(p);
+    a->regress = p->enc.task == FAIRC_TASK_REGRESSION;
+    a->needs_groups = fairc_predictor_needs_groups(p);
+    a->hash = a->randomized && o.randomize == FAIRC_RANDOMIZE_HASH;
+    a->unseen = o.unseen >= 0 ? o.unseen : fairc_predictor_unseen_policy(p);
+    a->seed = o.seed;
+    fairc_rng_seed(&a->rng, o.seed, "decisions");
+    int rc = fairc_encoder_index_new(&p->enc, &a->enc, st);
+    if (rc == FAIRC_OK) rc = fairc_encoder_bind(&p->enc, a->enc, r, st);
+    if (rc == FAIRC_OK && p->enc.score_column &&
+        (a->score_col = find_or_fail(r, p->enc.score_column, "the score column the model thresholds", st)) < 0)
+        rc = FAIRC_EINVAL;
+    const char *id = o.id ? o.id : p->enc.id_column;
+    if (rc == FAIRC_OK && a->hash && id && (a->id_col = find_or_fail(r, id, "the id column of per-row decisions", st)) < 0)
+        rc = FAIRC_EINVAL;
+    /* Groups: the thresholds need them; the decision key uses the group name when the data has
+     * the sensitive columns (a mixture trained without them hashes the features alone). */
+    if (rc == FAIRC_OK && (a->needs_groups || (a->hash && a->id_col < 0))) {
+        fairc_status quiet = {0};
+        rc = fairc_group_index_new(&p->enc, r, &a->groups, a->needs_groups ? st : &quiet);
+        if (rc != FAIRC_OK && !a->needs_groups) rc = FAIRC_OK;
+    }
+    if (rc == FAIRC_OK) {
+        size_t B = a->block;
+        a->X = malloc(B * (a->D ? a->D : 1) * sizeof *a->X);
+        a->group = malloc(B * sizeof *a->group);
+        a->score = malloc(B * sizeof *a->score);
+        a->u = malloc(B * sizeof *a->u);
+        a->prob = malloc(B * sizeof *a->prob);
+        a->decision = malloc(B * sizeof *a->decision);
+        if (!a->X || !a->group || !a->score || !a->u || !a->prob || !a->decision)
+            rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    }
+    if (rc != FAIRC_OK) {
+        fairc_row_applier_free(&a);
+        return rc;
+    }
+    *out = a;
+    return FAIRC_OK;
+}
+
+void fairc_row_applier_free(fairc_row_applier **ap)
+{
+    if (!ap || !*ap) return;
+    fairc_row_applier *a = *ap;
+    fairc_encoder_index_free(&a->enc);
+    fairc_group_index_free(&a->groups);
+    free(a->X);
+    free(a->group);
+    free(a->score);
+    free(a->u);
+    free(a->prob);
+    free(a->decision);
+    fairc_buf_free(&a->key);
+    free(a);
+    *ap = NULL;
+}
+
+/* Appends n values as binary64, little-endian (SPEC §1.7's key), without a call per value:
+ * hashing a row's 100-odd features is most of what a randomised prediction costs. */
+static void key_add_f64s(fairc_buf *b, const float *x, const double *xd, size_t n)
+{
+    if (fairc_buf_reserve(b, 8 * n) != 0) return;
+    unsigned char *p = (unsigned char *)b->p + b->len;
+    for (size_t j = 0; j < n; j++) {
+        double v = x ? (double)x[j] : xd[j];
+        uint64_t u;
+        memcpy(&u, &v, sizeof u);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(p + 8 * j, &u, 8);
+#else
+        for (int k = 0; k < 8; k++) p[8 * j + (size_t)k] = (unsigned char)(u >> (8 * k));
+#endif
+    }
+    b->len += 8 * n;
+    b->p[b->len] = 0;
+}
+
+int fairc_row_applier_add(fairc_row_applier *a, const fairc_reader *r, fairc_status *st)
+{
+    if (a->n == a->block) return fairc_fail(st, FAIRC_EINVAL, "internal: the row applier is full");
+    size_t i = a->n;
+    float *x = a->X + i * a->D;
+    int rc = fairc_encoder_row(&a->p->enc, a->enc, r, x, &a->unseen_categories, st);
+    if (rc != FAIRC_OK) return rc;
+    double s = 0;
+    if (a->score_col >= 0) {
+        size_t j = (size_t)a->score_col, n;
+        const char *f = fairc_reader_field(r, j, &n);
+        if (fairc_reader_missing(r, j))
+            return fairc_reader_error(r, j + 1, FAIRC_EINVAL, st, "the score is missing (column '%s')",
+                                      fairc_reader_colname(r, j));
+        if (fairc_parse_double(f, n, &s) != 0)
+            return fairc_reader_error(r, j + 1, FAIRC_EINVAL, st, "score '%.40s' is not a finite number (column '%s')",
+                                      f, fairc_reader_colname(r, j));
+    }
+    a->score[i] = s;
+    const char *name = "";
+    long g = 0;
+    if (a->groups) {
+        g = fairc_group_index_row(a->groups, r, &name);
+        if (!name) name = "";
+        if (g < 0 && a->needs_groups) {
+            if (a->unseen == FAIRC_UNSEEN_ERROR)
+                return fairc_reader_error(r, 0, FAIRC_EINVAL, st, "group '%.200s' was not seen when the "
+                                          "thresholds were fitted (--unseen-group pooled|0|1 chooses a "
+                                          "fallback)", name);
+            a->unseen_groups++;
+        }
+    }
+    a->group[i] = g < 0 || g > INT32_MAX ? -1 : (int32_t)g;
+    if (a->hash) {
+        a->key.len = 0;
+        if (a->id_col >= 0) {
+            size_t n;
+            const char *f = fairc_reader_field(r, (size_t)a->id_col, &n);
+            fairc_buf_add(&a->key, f, n);
+        } else {
+            key_add_f64s(&a->key, x, NULL, a->D);
+            if (a->score_col >= 0) key_add_f64s(&a->key, NULL, &s, 1);
+            fairc_buf_add(&a->key, name, strlen(name));
+        }
+        if (a->key.failed) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        a->u[i] = fairc_decision_uniform(a->key.p ? a->key.p : "", a->key.len, a->seed);
+    } else if (a->randomized) {
+        a->u[i] = fairc_rng_uniform(&a->rng);
+    }
+    a->n++;
+    return FAIRC_OK;
+}
+
+size_t fairc_row_applier_pending(const fairc_row_applier *a) { return a->n; }
+
+int fairc_row_applier_flush(fairc_row_applier *a, size_t *n, const double **prob,
+                            const uint8_t **decision, fairc_status *st)
+{
+    *n = a->n;
+    *prob = a->prob;
+    *decision = a->decision;
+    if (a->n == 0) return FAIRC_OK;
+    int rc = fairc_predictor_predict_rows(a->p, a->X, a->needs_groups ? a->group : NULL,
+                                          a->score_col >= 0 ? a->score : NULL, a->n, a->unseen,
+                                          a->prob, st);
+    if (rc != FAIRC_OK) return rc;
+    for (size_t i = 0; i < a->n; i++)
+        a->decision[i] = a->regress ? 0 : a->randomized ? a->u[i] < a->prob[i] : a->prob[i] > 0.5;
+    a->n = 0;
+    return FAIRC_OK;
+}
+
+void fairc_row_applier_counts(const fairc_row_applier *a, uint64_t *unseen_categories,
+                              uint64_t *unseen_groups)
+{
+    if (unseen_categories) *unseen_categories = a->unseen_categories;
+    if (unseen_groups) *unseen_groups = a->unseen_groups;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* fairc predict                                                                               */
 
 /* 1 if a and b name the same existing file. */
 static int same_file(const char *a, const char *b)
@@ -33,67 +251,61 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-typedef struct {
-    float *X;        /* (PREDICT_BLOCK, D) */
-    double *p;       /* PREDICT_BLOCK */
-    char **kept;     /* PREDICT_BLOCK x n_keep strings */
-    size_t n;
-} block;
-
-static int flush_block(const fairc_predictor *p, block *b, size_t n_keep, FILE *f, fairc_status *st)
+/* Predicts the applier's rows and writes them, each after its kept fields. */
+static int flush_block(fairc_row_applier *a, char **kept, size_t n_keep, FILE *f, fairc_status *st)
 {
-    if (b->n == 0) return FAIRC_OK;
-    int rc = fairc_predictor_predict(p, b->X, b->n, b->p, st);
+    size_t n;
+    const double *prob;
+    const uint8_t *dec;
+    int rc = fairc_row_applier_flush(a, &n, &prob, &dec, st);
     if (rc != FAIRC_OK) return rc;
-    int regress = p->enc.task == FAIRC_TASK_REGRESSION;
-    for (size_t i = 0; i < b->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < n_keep; k++) {
-            csv_field(f, b->kept[i * n_keep + k]);
+            csv_field(f, kept[i * n_keep + k]);
             fputc(',', f);
-            free(b->kept[i * n_keep + k]);
-            b->kept[i * n_keep + k] = NULL;
+            free(kept[i * n_keep + k]);
+            kept[i * n_keep + k] = NULL;
         }
-        if (regress) fprintf(f, "%.17g\n", b->p[i]);
-        else fprintf(f, "%.17g,%d\n", b->p[i], b->p[i] > 0.5);
+        if (a->regress) fprintf(f, "%.17g\n", prob[i]);
+        else fprintf(f, "%.17g,%d\n", prob[i], dec[i]);
     }
-    b->n = 0;
     return FAIRC_OK;
 }
 
-FAIRC_API int fairc_predict_file(const fairc_predictor *p, const char *data,
-                                 const fairc_read_options *ropt, const char *const *keep,
-                                 size_t n_keep, const char *out_path, fairc_predict_info *info,
-                                 fairc_status *st)
+FAIRC_API int fairc_predict_file_opt(const fairc_predictor *p, const char *data,
+                                     const fairc_read_options *ropt, const fairc_predict_options *o_in,
+                                     const char *out_path, fairc_predict_info *info,
+                                     fairc_status *st)
 {
     fairc_predict_info local = {0, 0};
+    fairc_predict_options o;
+    if (o_in) o = *o_in;
+    else fairc_predict_options_init(&o);
+    size_t n_keep = o.keep ? o.n_keep : 0;
     if (!p || !data || !out_path) return fairc_fail(st, FAIRC_EINVAL, "a model, a data file and an output are required");
     if (same_file(data, out_path))
         return fairc_fail(st, FAIRC_EINVAL, "%.200s: the output would overwrite the input data", out_path);
     fairc_reader *r = NULL;
-    fairc_encoder_index *x = NULL;
+    fairc_row_applier *a = NULL;
     long *keep_col = NULL;
-    block b = {0};
+    char **kept = NULL;
     fairc_atomic_file out = {0};
     int opened = 0;
-    size_t D = p->enc.D;
     int rc = fairc_reader_open(data, ropt, &r, st);
-    if (rc == FAIRC_OK) rc = fairc_encoder_index_new(&p->enc, &x, st);
-    if (rc == FAIRC_OK) rc = fairc_encoder_bind(&p->enc, x, r, st);
+    if (rc == FAIRC_OK) rc = fairc_row_applier_new(p, r, PREDICT_BLOCK, &o, &a, st);
     if (rc == FAIRC_OK) {
         keep_col = calloc(n_keep ? n_keep : 1, sizeof *keep_col);
-        b.X = malloc(PREDICT_BLOCK * (D ? D : 1) * sizeof *b.X);
-        b.p = malloc(PREDICT_BLOCK * sizeof *b.p);
-        b.kept = calloc(PREDICT_BLOCK * (n_keep ? n_keep : 1), sizeof *b.kept);
-        if (!keep_col || !b.X || !b.p || !b.kept) rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+        kept = calloc(PREDICT_BLOCK * (n_keep ? n_keep : 1), sizeof *kept);
+        if (!keep_col || !kept) rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
     }
     for (size_t k = 0; rc == FAIRC_OK && k < n_keep; k++)
-        if ((keep_col[k] = fairc_reader_find(r, keep[k])) < 0)
-            rc = fairc_fail(st, FAIRC_EINVAL, "%.200s: no column named '%.100s' (--keep)", data, keep[k]);
+        if ((keep_col[k] = fairc_reader_find(r, o.keep[k])) < 0)
+            rc = fairc_fail(st, FAIRC_EINVAL, "%.200s: no column named '%.100s' (--keep)", data, o.keep[k]);
     if (rc == FAIRC_OK) rc = fairc_atomic_open(&out, out_path, st);
     if (rc == FAIRC_OK) {
         opened = 1;
         for (size_t k = 0; k < n_keep; k++) {
-            csv_field(out.f, keep[k]);
+            csv_field(out.f, o.keep[k]);
             fputc(',', out.f);
         }
         fputs(p->enc.task == FAIRC_TASK_REGRESSION ? "prediction\n" : "score,decision\n", out.f);
@@ -104,27 +316,38 @@ FAIRC_API int fairc_predict_file(const fairc_predictor *p, const char *data,
             rc = st && st->code ? st->code : FAIRC_EPARSE;
             break;
         }
-        rc = fairc_encoder_row(&p->enc, x, r, b.X + b.n * D, &local.unseen_categories, st);
+        size_t at = fairc_row_applier_pending(a);
+        rc = fairc_row_applier_add(a, r, st);
         for (size_t k = 0; rc == FAIRC_OK && k < n_keep; k++)
-            if (!(b.kept[b.n * n_keep + k] = strdup(fairc_reader_field(r, (size_t)keep_col[k], NULL))))
+            if (!(kept[at * n_keep + k] = strdup(fairc_reader_field(r, (size_t)keep_col[k], NULL))))
                 rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
         if (rc != FAIRC_OK) break;
-        b.n++;
         local.rows++;
-        if (b.n == PREDICT_BLOCK) rc = flush_block(p, &b, n_keep, out.f, st);
+        if (fairc_row_applier_pending(a) == PREDICT_BLOCK) rc = flush_block(a, kept, n_keep, out.f, st);
     }
-    if (rc == FAIRC_OK) rc = flush_block(p, &b, n_keep, out.f, st);
+    if (rc == FAIRC_OK) rc = flush_block(a, kept, n_keep, out.f, st);
     if (opened) {
         int crc = fairc_atomic_close(&out, rc == FAIRC_OK, st);
         if (rc == FAIRC_OK) rc = crc;
     }
-    for (size_t i = 0; b.kept && i < PREDICT_BLOCK * n_keep; i++) free(b.kept[i]);
-    free(b.kept);
-    free(b.X);
-    free(b.p);
+    for (size_t i = 0; kept && i < PREDICT_BLOCK * n_keep; i++) free(kept[i]);
+    free(kept);
     free(keep_col);
-    fairc_encoder_index_free(&x);
+    if (a) fairc_row_applier_counts(a, &local.unseen_categories, NULL);
+    fairc_row_applier_free(&a);
     fairc_reader_free(&r);
     if (info) *info = local;
     return rc;
+}
+
+FAIRC_API int fairc_predict_file(const fairc_predictor *p, const char *data,
+                                 const fairc_read_options *ropt, const char *const *keep,
+                                 size_t n_keep, const char *out_path, fairc_predict_info *info,
+                                 fairc_status *st)
+{
+    fairc_predict_options o;
+    fairc_predict_options_init(&o);
+    o.keep = keep;
+    o.n_keep = n_keep;
+    return fairc_predict_file_opt(p, data, ropt, &o, out_path, info, st);
 }

@@ -38,6 +38,10 @@ typedef struct fairc_encoder {
     size_t n_sensitive;
     char **group_names;            /* intersection groups seen at fit, fairc order */
     size_t n_groups;
+    /* Format 1.1 (threshold.c, predict.c): a predictor fitted on a score column reads it (and
+     * has no features); an id column keys per-row randomised decisions (SPEC §1.7). NULL: none. */
+    char *score_column;
+    char *id_column;
 } fairc_encoder;
 
 /* ---- the predictor tree --------------------------------------------------------------------- */
@@ -57,8 +61,15 @@ typedef struct fairc_node {
     size_t n_children;
     size_t *children;
     double *weights;
+    int vote;                      /* MIXTURE (format 1.2): 1 = mix the children's hard
+                                    * decisions (ExponentiatedGradient, SPEC §7.1: p(x) =
+                                    * sum_h Q_h h(x); regression: the expected prediction);
+                                    * 0 = mix their probabilities */
     /* CONSTANT */
     double p;
+    /* THRESHOLD (threshold.h): one rule list per encoder group; the score is the encoder's
+     * score column (n_children 0) or the probability of the base, children[0] (n_children 1) */
+    struct fairc_thresholds *thr;
 } fairc_node;
 
 typedef struct fairc_meta {
@@ -69,6 +80,8 @@ typedef struct fairc_meta {
     uint64_t train_rows;
 } fairc_meta;
 
+struct fairc_fair_record;           /* fairtrain.h */
+
 struct fairc_predictor {
     fairc_meta meta;
     fairc_encoder enc;
@@ -76,8 +89,41 @@ struct fairc_predictor {
     size_t n_nodes;
     double *params;
     size_t n_params;
+    struct fairc_fair_record *fair; /* MULT: fairness-aware training's record, or NULL */
+    struct fairc_red_record *red;   /* diag: a reduction's record (reduction.h), or NULL */
 };
 
 void fairc_encoder_clear(fairc_encoder *e);
+
+/* ---- applying a predictor (predictor.c, predict.c) ------------------------------------------ */
+
+/* 1 if the tree needs each row's group (it holds a THRESHOLD node). */
+int fairc_predictor_needs_groups(const fairc_predictor *p);
+/* The unseen-group policy of p's THRESHOLD nodes (the strictest: ERROR if any has it). */
+int fairc_predictor_unseen_policy(const fairc_predictor *p);
+/* fairc_predictor_predict_groups with the unseen-group policy overridden (-1: p's own). */
+int fairc_predictor_predict_rows(const fairc_predictor *p, const float *X, const int32_t *group,
+                                 const double *score, size_t N, int unseen, double *out,
+                                 fairc_status *st);
+
+/* Raw rows -> probabilities and decisions, for `fairc predict` and `fairc audit --model`: binds
+ * p's encoder, groups, score and id columns to a reader's header, then buffers records (up to
+ * `block`) and predicts them together. Decisions follow SPEC §1.7 (fairc_predict_options). */
+typedef struct fairc_row_applier fairc_row_applier;
+int fairc_row_applier_new(const fairc_predictor *p, const fairc_reader *r, size_t block,
+                          const fairc_predict_options *o, fairc_row_applier **out,
+                          fairc_status *st);
+/* Adds r's current record; errors name its line and field (a bad score, an unseen group under
+ * the ERROR policy, a category the encoder rejects). */
+int fairc_row_applier_add(fairc_row_applier *a, const fairc_reader *r, fairc_status *st);
+size_t fairc_row_applier_pending(const fairc_row_applier *a);
+/* Predicts the buffered rows: *n rows, prob[i] and decision[i] (valid until the next call),
+ * then empties the buffer. */
+int fairc_row_applier_flush(fairc_row_applier *a, size_t *n, const double **prob,
+                            const uint8_t **decision, fairc_status *st);
+/* Cells of unseen categories and rows of unseen groups so far. */
+void fairc_row_applier_counts(const fairc_row_applier *a, uint64_t *unseen_categories,
+                              uint64_t *unseen_groups);
+void fairc_row_applier_free(fairc_row_applier **a);
 
 #endif

@@ -205,8 +205,64 @@ FAIRC_API void fairc_audit_report_free(fairc_audit_report **rp)
     free(r->groupings);
     warnings_free(&r->warnings);
     free(r->all_warnings);
+    if (r->trained) free_strings(r->trained->sensitive, r->trained->n_sensitive);
+    free(r->trained);
     free(r);
     *rp = NULL;
+}
+
+/* ---- a model trained under a fairness constraint ----------------------------------------- */
+
+double fairc_trained_value(const fairc_trained_under *t, const fairc_grouping *g,
+                           char *const *report_sensitive, const char **name, int *constrained)
+{
+    int ratio = t->r != 1;
+    /* named disparities (metrics.c order): DP 8/9, equal opportunity 10/11, EO worst 12/14 */
+    double v;
+    switch (t->constraint) {
+    case FAIRC_CONSTRAINT_DP: v = g->disp[ratio ? 9 : 8]; *name = fairc_disparity_names[ratio ? 9 : 8]; break;
+    case FAIRC_CONSTRAINT_TPR: v = g->disp[ratio ? 11 : 10]; *name = fairc_disparity_names[ratio ? 11 : 10]; break;
+    case FAIRC_CONSTRAINT_EO: v = g->disp[ratio ? 14 : 12]; *name = fairc_disparity_names[ratio ? 14 : 12]; break;
+    default: {
+        int m = t->constraint == FAIRC_CONSTRAINT_FPR ? FAIRC_M_FPR : FAIRC_M_ERROR_RATE;
+        int a = ratio ? FAIRC_A_RATIO_TO_OVERALL : FAIRC_A_DIFF_TO_OVERALL;
+        v = g->agg[a * FAIRC_N_METRICS + m];
+        *name = t->constraint == FAIRC_CONSTRAINT_FPR
+                    ? (ratio ? "fpr_ratio_to_overall" : "fpr_difference_to_overall")
+                    : (ratio ? "error_rate_ratio_to_overall" : "error_rate_difference_to_overall");
+    }
+    }
+    /* Was this grouping constrained in training? The intersection of the model's sensitive
+     * columns (unless --groups marginal), or one of them alone (unless --groups intersection,
+     * which for a single column is the same grouping). */
+    int same = 0;
+    if (!g->marginal && g->n_columns == t->n_sensitive) {
+        same = 1;
+        for (size_t c = 0; c < g->n_columns; c++)
+            same = same && strcmp(report_sensitive[g->columns[c]], t->sensitive[c]) == 0;
+        same = same && (t->groups != FAIRC_GROUPS_MARGINAL || t->n_sensitive == 1);
+    } else if (g->n_columns == 1) {
+        for (size_t c = 0; c < t->n_sensitive; c++)
+            if (strcmp(report_sensitive[g->columns[0]], t->sensitive[c]) == 0)
+                same = t->groups != FAIRC_GROUPS_INTERSECTION || t->n_sensitive == 1;
+    }
+    *constrained = same;
+    return v;
+}
+
+/* "constrained dp: difference to overall <= 0.01" or "penalty dp (alpha 100, p 2, tol 0)" */
+static void trained_bound_text(fairc_buf *b, const fairc_trained_under *t)
+{
+    const char *c = fairc_constraint_name(t->constraint);
+    if (t->mitigate == FAIRC_MITIGATE_PENALTY) {
+        fairc_buf_printf(b, "penalty %s (alpha %g, p %g, tol %g%s)", c, t->alpha, t->p_norm,
+                         t->tol, t->r != 1 ? ", ratio form" : "");
+    } else if (t->r != 1) {
+        fairc_buf_printf(b, "constrained %s, ratio to overall >= %g", c, t->r);
+        if (t->eps > 0) fairc_buf_printf(b, " (slack %g)", t->eps);
+    } else {
+        fairc_buf_printf(b, "constrained %s, difference to overall <= %g", c, t->eps);
+    }
 }
 
 /* ---- JSON ------------------------------------------------------------------------------ */
@@ -395,6 +451,40 @@ static void json_grouping(fairc_buf *b, const fairc_audit_report *r, const fairc
         for (size_t k = 0; k < FAIRC_CI_VALUES(g->G); k++)
             undefined = g->ci_undefined[k] > undefined ? g->ci_undefined[k] : undefined;
         fairc_buf_printf(b, ",\n  \"ci_undefined_replicates\": %llu", (unsigned long long)undefined);
+    }
+    if (r->trained) {
+        const fairc_trained_under *t = r->trained;
+        const char *dn;
+        int cons;
+        double v = fairc_trained_value(t, g, r->sensitive, &dn, &cons);
+        static const char *const groupings[] = {"intersection", "marginal", "both"};
+        fairc_buf_printf(b, ",\n  \"trained_under\": {\"mitigate\": \"%s\", \"constraint\": \"%s\", "
+                         "\"groups\": \"%s\", \"sensitive\": ",
+                         t->mitigate == FAIRC_MITIGATE_PENALTY ? "penalty" : "constrained",
+                         fairc_constraint_name(t->constraint), groupings[t->groups]);
+        json_str_array(b, t->sensitive, t->n_sensitive);
+        fairc_buf_puts(b, ", \"eps\": ");
+        json_num(b, t->eps);
+        fairc_buf_puts(b, ", \"ratio_bound\": ");
+        json_num(b, t->r);
+        if (t->mitigate == FAIRC_MITIGATE_PENALTY) {
+            fairc_buf_puts(b, ", \"alpha\": ");
+            json_num(b, t->alpha);
+            fairc_buf_puts(b, ", \"p_norm\": ");
+            if (isinf(t->p_norm)) fairc_buf_puts(b, "\"inf\"");
+            else json_num(b, t->p_norm);
+            fairc_buf_puts(b, ", \"tol\": ");
+            json_num(b, t->tol);
+        }
+        fairc_buf_printf(b, ", \"disparity\": \"%s\", \"value\": ", dn);
+        json_num(b, v);
+        fairc_buf_printf(b, ", \"constrained_in_training\": %s", cons ? "true" : "false");
+        fairc_buf_puts(b, ", \"train_value\": ");
+        json_num(b, cons ? t->train_disparity : NAN);
+        fairc_buf_puts(b, ", \"met\": ");
+        if (!cons || t->mitigate != FAIRC_MITIGATE_CONSTRAINED || isnan(v)) fairc_buf_puts(b, "null");
+        else fairc_buf_puts(b, (t->r == 1 ? v <= t->eps : v >= t->r) ? "true" : "false");
+        fairc_buf_puts(b, "}");
     }
     fairc_buf_puts(b, ",\n  \"warnings\": ");
     json_warnings(b, &g->warnings);
@@ -594,6 +684,33 @@ FAIRC_API int fairc_audit_report_table(const fairc_audit_report *r, const fairc_
                 }
             }
             fairc_buf_printf(&b, "%-40s %s between groups, %s to overall\n", named[k].name, a, z);
+        }
+        if (r->trained) {
+            const fairc_trained_under *t = r->trained;
+            const char *dn;
+            int cons;
+            double v = fairc_trained_value(t, g, r->sensitive, &dn, &cons);
+            char here[40];
+            cell_num(here, sizeof here, v, digits, 0);
+            fairc_buf_puts(&b, "\ntrained under: ");
+            trained_bound_text(&b, t);
+            fairc_buf_printf(&b, "\n  achieved here: %s %s", dn, here);
+            if (cons && !isnan(t->train_disparity))
+                fairc_buf_printf(&b, " (training rows: %.*f)", digits, t->train_disparity);
+            if (cons && t->mitigate == FAIRC_MITIGATE_CONSTRAINED && !isnan(v))
+                fairc_buf_puts(&b, (t->r == 1 ? v <= t->eps : v >= t->r) ? "; bound met"
+                                                                           : "; bound NOT met");
+            if (!cons) {
+                fairc_buf_puts(&b, "; this grouping was not constrained in training (trained on ");
+                fairc_buf_puts(&b, t->n_sensitive == 1 ? "the groups of "
+                                   : t->groups == FAIRC_GROUPS_MARGINAL ? "the groups of each of "
+                                   : t->groups == FAIRC_GROUPS_BOTH ? "the intersection and each of "
+                                                                    : "the intersection of ");
+                for (size_t c = 0; c < t->n_sensitive; c++)
+                    fairc_buf_printf(&b, "%s%s", c ? "," : "", t->sensitive[c]);
+                fairc_buf_puts(&b, ")");
+            }
+            fairc_buf_puts(&b, "\n");
         }
     }
     if (b.failed) {

@@ -43,6 +43,17 @@ typedef struct fairc_grouping {
     fairc_warnings warnings;
 } fairc_grouping;
 
+/* --model trained under a fairness penalty or constraint (its MULT section): the audit shows
+ * the bound next to the value achieved on the data audited (SPEC §6). */
+typedef struct fairc_trained_under {
+    int mitigate, constraint, groups;  /* FAIRC_MITIGATE_*, FAIRC_CONSTRAINT_*, FAIRC_GROUPS_* */
+    double eps, r;                     /* the bound; r = 1: a difference bound */
+    double alpha, p_norm, tol;         /* a penalty's settings */
+    double train_disparity;            /* the controlled disparity on the training rows */
+    char **sensitive;                  /* the training groups' columns */
+    size_t n_sensitive;
+} fairc_trained_under;
+
 struct fairc_audit_report {
     char *file;
     uint64_t rows_read, rows_used;
@@ -64,7 +75,14 @@ struct fairc_audit_report {
     const char *ci_method;       /* static string */
     const char **all_warnings;   /* every warning's message, for the public accessor */
     size_t n_all_warnings;
+    fairc_trained_under *trained; /* or NULL */
 };
+
+/* The value of the disparity that constraint kind c controls in grouping g (r = 1: difference to
+ * overall; else ratio to overall), its JSON name into *name, and 1 if g is a grouping the model
+ * was trained to constrain. */
+double fairc_trained_value(const fairc_trained_under *t, const fairc_grouping *g,
+                           char *const *report_sensitive, const char **name, int *constrained);
 
 /* Allocates the arrays of a grouping with G groups; returns -1 on ENOMEM. */
 int fairc_grouping_alloc(fairc_grouping *g, size_t G, size_t n_columns);

@@ -139,27 +139,29 @@ TEST(mlp_sparse_and_dense_inputs_give_the_same_scores_and_gradients)
 {
     tdata t = make_data(40, 12, 8, 0, 1);
     size_t hidden[1] = {19}; /* not a multiple of 16 or 4: every kernel tail runs */
-    fairc_mlp m;
-    fairc_mlp_layout(&m, 12, hidden, 1);
-    double *params = malloc(m.count * sizeof(double)), sc[2][40], ds[40];
-    double *g[2] = {calloc(m.count, sizeof(double)), calloc(m.count, sizeof(double))};
-    fairc_mlp_init_params(&m, params, 2, NULL);
-    for (int i = 0; i < 40; i++) ds[i] = 0.1 * (i % 7) - 0.3;
-    for (int mode = 0; mode < 2; mode++) {
-        fairc_mlp_cache *c = NULL;
-        CHECK_EQ_INT(fairc_mlp_cache_new(&m, 40, &c, NULL), FAIRC_OK);
-        fairc_mlp_cache_storage(c, mode ? FAIRC_STORAGE_DENSE : FAIRC_STORAGE_SPARSE);
-        fairc_mlp_forward(sc[mode], c, &m, params, t.X, 40);
-        fairc_mlp_backward(g[mode], ds, c, &m, params);
-        fairc_mlp_cache_free(&c);
-    }
     /* The portable kernel sums in the sparse path's order; BLAS may not. */
     double tol = strcmp(fairc_gemm_backend(), "portable") == 0 ? 0 : 1e-13;
-    for (int i = 0; i < 40; i++) CHECK_NEAR(sc[0][i], sc[1][i], tol, tol);
-    for (size_t j = 0; j < m.count; j++) CHECK_NEAR(g[0][j], g[1][j], tol, tol);
-    free(params);
-    free(g[0]);
-    free(g[1]);
+    for (size_t nh = 0; nh < 2; nh++) { /* a linear model, then an MLP */
+        fairc_mlp m;
+        fairc_mlp_layout(&m, 12, hidden, nh);
+        double *params = malloc(m.count * sizeof(double)), sc[2][40], ds[40];
+        double *g[2] = {calloc(m.count, sizeof(double)), calloc(m.count, sizeof(double))};
+        fairc_mlp_init_params(&m, params, 2, NULL);
+        for (int i = 0; i < 40; i++) ds[i] = 0.1 * (i % 7) - 0.3;
+        for (int mode = 0; mode < 2; mode++) {
+            fairc_mlp_cache *c = NULL;
+            CHECK_EQ_INT(fairc_mlp_cache_new(&m, 40, &c, NULL), FAIRC_OK);
+            fairc_mlp_cache_storage(c, mode ? FAIRC_STORAGE_DENSE : FAIRC_STORAGE_SPARSE);
+            fairc_mlp_forward(sc[mode], c, &m, params, t.X, 40);
+            fairc_mlp_backward(g[mode], ds, c, &m, params);
+            fairc_mlp_cache_free(&c);
+        }
+        for (int i = 0; i < 40; i++) CHECK_NEAR(sc[0][i], sc[1][i], tol, tol);
+        for (size_t j = 0; j < m.count; j++) CHECK_NEAR(g[0][j], g[1][j], tol, tol);
+        free(params);
+        free(g[0]);
+        free(g[1]);
+    }
     free_data(&t);
 }
 

@@ -918,7 +918,7 @@ TEST(modelfile_hostile_trees_fail_with_exact_messages)
     tw_record(&nd, FAIRC_NODE_THRESHOLD, &r);
     tw_free(&r);
     expect_body("threshold node", body_of(NULL, NULL, &nd, NULL), FAIRC_EPARSE,
-                "hostile.fcm: byte 223: NODE: node 0: THRESHOLD nodes are not supported by this version of fairc (" FAIRC_VERSION ")");
+                "hostile.fcm: byte 223: NODE: node 0: THRESHOLD nodes need format version 1.3 or later, the file says 1.0");
     tw_free(&nd);
 
     /* model checks: parameter count, range, hidden layers of a logistic model */
