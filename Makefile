@@ -102,7 +102,8 @@ fuzz: fuzz-build
 
 # The README's two commands: `make demo` (build, then the main job on built-in data) and
 # `make check` (build and pass everything: fuzz smoke, the suite under ASan+UBSan, exported
-# symbols, then the plain suite, whose last line is "N passed, N failed, N skipped").
+# symbols, portable and clang builds, the Python tests, then the plain C suite, whose last line
+# is "N passed, N failed, N skipped").
 demo: all
 	bin/fairc synth --rows 200000 --groups 4 --seed 1 -o demo.csv
 	bin/fairc audit demo.csv --label y --pred yhat --sensitive sex,group --weight weight
@@ -113,6 +114,7 @@ check:
 	$(MAKE) check-symbols
 	$(MAKE) BLAS=none OPENMP=0 B=build-portable build-portable/libfairc.a
 	if command -v clang >/dev/null; then $(MAKE) CC=clang B=build-clang build-clang/test_runner; fi
+	$(MAKE) python-test
 	$(MAKE) test
 
 bench: all

@@ -110,8 +110,33 @@ typedef struct fairc_red_callback {
     void *user;
 } fairc_red_callback;
 
+/* The oracle's logistic regression (reduction.c): X's non-zeros kept once for all the fits of a
+ * reduction. See fairc_red_lr_fit. */
+typedef struct fairc_red_lr {
+    size_t N, D;
+    size_t *start;   /* (N + 1) */
+    uint32_t *col;   /* (nnz) ascending within a row */
+    float *val;      /* (nnz) */
+} fairc_red_lr;
+
+/* Builds lr from X (N, D); D <= FAIRC_RED_LR_MAX_D. */
+#define FAIRC_RED_LR_MAX_D 1024
+int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fairc_status *st);
+void fairc_red_lr_free(fairc_red_lr **lr);
+/* Minimises fairc_logistic_fit's objective ||beta||^2 / (2C) + sum_i w_i logloss_i (intercept
+ * not penalised) for labels y and weights w by Newton's method with the exact Hessian and a
+ * backtracking line search, from coef (warm) or zeros, to ||grad|| <= tol ||grad at 0||. The
+ * optimum is fairc_logistic_fit's (its tests compare them); what differs is the cost of a call.
+ * scores (N, may be NULL) gets x_i . beta + b at the result. Sums run in row order: the same
+ * bits on any thread count. *iterations (may be NULL) gets the Newton steps taken. */
+int fairc_red_lr_fit(const fairc_red_lr *lr, const double *y, const double *w, double C,
+                     double tol, int warm, double *coef, double *scores, int *iterations,
+                     fairc_status *st);
+
 typedef struct fairc_red_learner {
     int kind;                     /* FAIRC_LEARNER_LOGISTIC, _MLP, _LINEAR, or 0: callback */
+    const fairc_red_lr *lr;       /* logistic: the oracle's solver on prepared rows, or NULL
+                                   * (then fairc_logistic_fit) */
     fairc_logistic_params logistic;
     fairc_linreg_params linreg;
     fairc_mlp mlp;                /* layout (D inputs; no hidden layer for linear models) */
@@ -145,6 +170,7 @@ typedef struct fairc_oracle {
     int have_last;
     uint64_t calls, learner_fits, dummy_calls, cache_hits;
     double fit_seconds;
+    fairc_red_lr *lr;          /* owned: logistic regression's prepared rows */
     /* scratch: s, target, weight, output (N each) */
     double *s, *target, *weight, *out;
     fairc_red_work work;
@@ -166,6 +192,11 @@ int fairc_oracle_predict(const fairc_oracle *o, const fairc_red_fit *f, const fl
  * Thread-safe for distinct params buffers. */
 int fairc_red_learner_fit(const fairc_red_learner *L, const fairc_xy *d, double *params, int warm,
                           uint64_t call, int threads, fairc_status *st);
+/* The same, also giving the training rows' outputs (as fairc_red_learner_predict would) in out
+ * (N) when the learner has them for free: returns 1 in *have_out then, else 0. */
+int fairc_red_learner_fit_out(const fairc_red_learner *L, const fairc_xy *d, double *params,
+                              int warm, uint64_t call, int threads, double *out, int *have_out,
+                              fairc_status *st);
 void fairc_red_learner_predict(const fairc_red_learner *L, const double *params, const float *X,
                                size_t N, int regression, double *out);
 
