@@ -403,19 +403,6 @@ static int process_row(pass_state *ps, fairc_status *st)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-static char **dup_strings(const char *const *s, size_t n)
-{
-    char **out = calloc(n ? n : 1, sizeof *out);
-    if (!out) return NULL;
-    for (size_t k = 0; k < n; k++)
-        if (!(out[k] = strdup(s[k]))) {
-            for (size_t j = 0; j < k; j++) free(out[j]);
-            free(out);
-            return NULL;
-        }
-    return out;
-}
-
 static const char *level_text(const sens_col *c, size_t id)
 {
     return (long)id == c->missing_id ? "?" : c->levels.keys[id];
@@ -584,7 +571,7 @@ static int record_trained_under(fairc_audit_report *r, const fairc_predictor *m)
     r->trained = t;
     *t = (fairc_trained_under){f->mitigate, f->constraint, f->groups, f->eps, f->r, f->alpha,
                                f->p_norm, f->tol, f->disparity, NULL, 0};
-    t->sensitive = dup_strings((const char *const *)m->enc.sensitive, m->enc.n_sensitive);
+    t->sensitive = fairc_strdup_list((const char *const *)m->enc.sensitive, m->enc.n_sensitive);
     if (!t->sensitive) return -1;
     t->n_sensitive = m->enc.n_sensitive;
     return 0;
@@ -626,11 +613,11 @@ static int finish_report(pass_state *ps, fairc_audit_report **out, fairc_status 
     r->rows_used = ps->rows_used;
     r->label = strdup(o->label);
     if (o->n_pos_labels) {
-        r->pos_labels = dup_strings(o->pos_labels, o->n_pos_labels);
+        r->pos_labels = fairc_strdup_list(o->pos_labels, o->n_pos_labels);
         r->n_pos_labels = o->n_pos_labels;
     } else {
         const char *one = ps->label.seen & (SEEN_TRUE | SEEN_FALSE) ? "true" : "1";
-        r->pos_labels = dup_strings(&one, 1);
+        r->pos_labels = fairc_strdup_list(&one, 1);
         r->n_pos_labels = 1;
     }
     r->pred = dup_or_null(o->pred);
@@ -639,7 +626,7 @@ static int finish_report(pass_state *ps, fairc_audit_report **out, fairc_status 
     r->weight = dup_or_null(o->weight);
     r->threshold = o->score ? (isnan(o->threshold) ? 0.5 : o->threshold) : o->model ? 0.5 : NAN;
     r->has_score = o->score != NULL || o->model != NULL;
-    r->sensitive = dup_strings(o->sensitive, o->n_sensitive);
+    r->sensitive = fairc_strdup_list(o->sensitive, o->n_sensitive);
     r->n_sensitive = o->n_sensitive;
     r->groups = o->groups;
     r->group_order = o->group_order;
@@ -849,13 +836,13 @@ FAIRC_API int fairc_audit_arrays(size_t N, const uint8_t *y, const uint8_t *yhat
     r->file = strdup("(arrays)");
     r->rows_read = r->rows_used = N;
     r->label = strdup(label);
-    r->pos_labels = dup_strings(&one, 1);
+    r->pos_labels = fairc_strdup_list(&one, 1);
     r->n_pos_labels = 1;
     r->pred = strdup(pred);
     r->threshold = NAN;
     r->weight = w ? strdup("w") : NULL;
     r->has_score = score != NULL;
-    r->sensitive = dup_strings(&sens, 1);
+    r->sensitive = fairc_strdup_list(&sens, 1);
     r->n_sensitive = 1;
     r->min_group_size = opt->min_group_size;
     r->seed = opt->seed;

@@ -136,19 +136,6 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char **dup_list(const char *const *s, size_t n)
-{
-    char **out = calloc(n ? n : 1, sizeof *out);
-    if (!out) return NULL;
-    for (size_t k = 0; k < n; k++)
-        if (!(out[k] = strdup(s[k]))) {
-            for (size_t j = 0; j < k; j++) free(out[j]);
-            free(out);
-            return NULL;
-        }
-    return out;
-}
-
 static int is_excluded(const char *name, const fairc_encoder_spec *spec)
 {
     if (strcmp(name, spec->label) == 0) return 1;
@@ -170,12 +157,12 @@ int fairc_encoder_fit(const fairc_table *t, const fairc_encoder_spec *spec, fair
             return fairc_fail(st, FAIRC_EINVAL, "no sensitive column named '%.100s'", spec->sensitive[k]);
     e->task = spec->task;
     e->label = strdup(spec->label);
-    e->pos_labels = dup_list(spec->pos_labels, spec->n_pos_labels);
+    e->pos_labels = fairc_strdup_list(spec->pos_labels, spec->n_pos_labels);
     e->n_pos_labels = spec->n_pos_labels;
-    e->sensitive = dup_list(spec->sensitive, spec->n_sensitive);
+    e->sensitive = fairc_strdup_list(spec->sensitive, spec->n_sensitive);
     e->n_sensitive = spec->n_sensitive;
     if (spec->na_values) {
-        e->na_values = dup_list(spec->na_values, spec->n_na_values);
+        e->na_values = fairc_strdup_list(spec->na_values, spec->n_na_values);
         e->n_na_values = spec->n_na_values;
     }
     e->features = calloc(t->ncols ? t->ncols : 1, sizeof *e->features);

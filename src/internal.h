@@ -35,6 +35,10 @@ void fairc_buf_puts(fairc_buf *b, const char *s);
 void fairc_buf_printf(fairc_buf *b, const char *fmt, ...) FAIRC_PRINTF(2, 3);
 void fairc_buf_free(fairc_buf *b);
 
+/* A new array of copies of s[0..n) (n may be 0: a 1-slot array); NULL on ENOMEM, with nothing
+ * left allocated. */
+char **fairc_strdup_list(const char *const *s, size_t n);
+
 /* Appends s with '\\', ',' and '=' escaped by a backslash, as group names need (SPEC §1.5). */
 void fairc_escape_name(fairc_buf *b, const char *s);
 

@@ -98,6 +98,19 @@ void fairc_buf_printf(fairc_buf *b, const char *fmt, ...)
     va_end(ap2);
 }
 
+char **fairc_strdup_list(const char *const *s, size_t n)
+{
+    char **out = calloc(n ? n : 1, sizeof *out);
+    if (!out) return NULL;
+    for (size_t k = 0; k < n; k++)
+        if (!(out[k] = strdup(s[k]))) {
+            for (size_t j = 0; j < k; j++) free(out[j]);
+            free(out);
+            return NULL;
+        }
+    return out;
+}
+
 void fairc_escape_name(fairc_buf *b, const char *s)
 {
     for (; *s; s++) {
