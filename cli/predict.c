@@ -7,13 +7,23 @@
 static void predict_usage(FILE *f)
 {
     fprintf(f,
-            "usage: fairc predict MODEL DATA [-o OUT.csv] [--keep COL[,COL]]\n"
+            "usage: fairc predict MODEL DATA [-o OUT.csv] [--keep COL[,COL]] [--seed S]\n"
+            "                     [--randomize hash|stream] [--id COL] [--unseen-group G]\n"
             "\n"
             "Applies MODEL (from fairc train) to the raw rows of DATA (CSV or ARFF) and writes a\n"
             "CSV with the kept columns, then `score` (the probability of a positive decision) and\n"
             "`decision` (score > 0.5), or `prediction` for a regression model, one line per row in\n"
             "order. OUT is written atomically and never over DATA; without -o, to stdout.\n"
             "  --keep COLS   copy these columns of DATA (an id, say) into the output\n"
+            "A randomised model (a mixture, or thresholds) gives the probability p of a positive\n"
+            "decision as the score, and decides 1[u < p]:\n"
+            "  --randomize hash    (default) u from a hash of the row and the seed: the same person\n"
+            "                      gets the same decision in any file and row order\n"
+            "  --randomize stream  u drawn in row order from the seeded generator\n"
+            "  --seed S            seed of u (default 0)\n"
+            "  --id COL            hash this column instead of the row's features\n"
+            "  --unseen-group G    rows of a group not seen at fit: error (default, or the\n"
+            "                      model's policy), pooled, 0 or 1\n"
             "  --sep C --na-values L --format F   as for fairc audit\n");
 }
 
@@ -24,6 +34,8 @@ int cmd_predict(int argc, char **argv)
     size_t n_keep = 0;
     fairc_read_options ro;
     fairc_read_options_init(&ro);
+    fairc_predict_options po;
+    fairc_predict_options_init(&po);
     int bad = 0;
     for (int i = 1; i < argc && !bad; i++) {
         if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h")) {
@@ -33,6 +45,26 @@ int cmd_predict(int argc, char **argv)
             out = v;
         } else if ((v = cli_opt(argc, argv, &i, "--keep", &bad))) {
             if (cli_split(v, &keep, &n_keep) != 0) bad = 1;
+        } else if ((v = cli_opt(argc, argv, &i, "--seed", &bad))) {
+            if (cli_u64("--seed", v, &po.seed) != 0) bad = 1;
+        } else if ((v = cli_opt(argc, argv, &i, "--id", &bad))) {
+            po.id = v;
+        } else if ((v = cli_opt(argc, argv, &i, "--randomize", &bad))) {
+            if (strcmp(v, "hash") == 0) po.randomize = FAIRC_RANDOMIZE_HASH;
+            else if (strcmp(v, "stream") == 0) po.randomize = FAIRC_RANDOMIZE_STREAM;
+            else {
+                fprintf(stderr, "fairc predict: --randomize: '%s' is not hash or stream\n", v);
+                bad = 1;
+            }
+        } else if ((v = cli_opt(argc, argv, &i, "--unseen-group", &bad))) {
+            if (strcmp(v, "error") == 0) po.unseen = FAIRC_UNSEEN_ERROR;
+            else if (strcmp(v, "pooled") == 0) po.unseen = FAIRC_UNSEEN_POOLED;
+            else if (strcmp(v, "0") == 0) po.unseen = FAIRC_UNSEEN_ZERO;
+            else if (strcmp(v, "1") == 0) po.unseen = FAIRC_UNSEEN_ONE;
+            else {
+                fprintf(stderr, "fairc predict: --unseen-group: '%s' is not error, pooled, 0 or 1\n", v);
+                bad = 1;
+            }
         } else if ((v = cli_opt(argc, argv, &i, "--sep", &bad))) {
             if (strcmp(v, "tab") == 0) ro.sep = '\t';
             else if (strlen(v) == 1 && v[0] != '"') ro.sep = v[0];
@@ -67,8 +99,9 @@ int cmd_predict(int argc, char **argv)
         int rc = fairc_predictor_load(model, &p, &st);
         if (rc == FAIRC_OK && strcmp(out, model) == 0)
             rc = (snprintf(st.message, sizeof st.message, "%s: the output would overwrite the model", out), FAIRC_EINVAL);
-        if (rc == FAIRC_OK)
-            rc = fairc_predict_file(p, data, &ro, (const char *const *)keep, n_keep, out, &info, &st);
+        po.keep = (const char *const *)keep;
+        po.n_keep = n_keep;
+        if (rc == FAIRC_OK) rc = fairc_predict_file_opt(p, data, &ro, &po, out, &info, &st);
         if (rc == FAIRC_OK) {
             if (info.unseen_categories)
                 fprintf(stderr, "fairc: warning: %llu cells held a category not seen in training (encoded as zeros)\n",

@@ -11,7 +11,8 @@
  *    the end; uint32 is enough as a call is split into pieces of at most 2^30 rows;
  *  - weighted, each row updates its cell's count, Neumaier sum and compensation, kept in three
  *    small arrays: sum and compensation are stored apart, so the next row of the same cell waits
- *    for one add and one store, not for the whole update.
+ *    for one add and one store, not for the whole update;
+ *  - both loops prefetch the rows PF_ROWS ahead (below).
  * Results are bit for bit those of the plain loop: each cell still receives its rows one by one in
  * row order with the same operations (SPEC §1.7); only the memory they live in changes. A score
  * or more groups take the plain loops. */
@@ -43,9 +44,57 @@ static void tail_index(size_t lo, size_t m, const uint8_t *y, const uint8_t *yha
         idx[k] = (uint32_t)group[lo + k] * 4u + 2u * (uint32_t)y[lo + k] + (uint32_t)yhat[lo + k];
 }
 
-static void count_block(const uint32_t *idx, size_t m, uint32_t (*tab)[LOCAL_CELLS])
+/* Software prefetch. On the benchmark VM one core streams ~13 GB/s with wide loads, but the
+ * kernel, busy counting between its loads, got ~5.5 GB/s from the hardware prefetchers alone;
+ * asking for the rows PF_ROWS ahead, a few lines every 16 rows, keeps memory busy during the
+ * counting (unweighted 1.0 -> 0.6 ns/row, weighted 2.3 -> 1.8 ns/row at 10M rows). A prefetch
+ * never faults, but the address must stay inside the arrays, so only rows of the current range
+ * are asked for. */
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+#define PF_ROWS 2048
+
+typedef struct {
+    const uint8_t *y, *yhat;
+    const int32_t *group;
+    const double *w;
+} streams;
+
+/* The cache lines of rows [i, i + 16), i a multiple of 16: 64 bytes of group, 128 of w, and one
+ * line of y and of yhat every 64 rows. A macro, not a function: GCC takes a function that only
+ * prefetches for one without effects, and deletes its calls. */
+#define PREFETCH16(s, i)                                                                           \
+    do {                                                                                           \
+        if ((i) % 64 == 0) {                                                                       \
+            PREFETCH((s)->y + (i));                                                                \
+            PREFETCH((s)->yhat + (i));                                                             \
+        }                                                                                          \
+        PREFETCH((s)->group + (i));                                                                \
+        if ((s)->w) {                                                                              \
+            PREFETCH((s)->w + (i));                                                                \
+            PREFETCH((s)->w + (i) + 8);                                                            \
+        }                                                                                          \
+    } while (0)
+
+/* Counts of the m cells idx into four tables; with pf, also prefetches rows [ahead, ahead + m)
+ * (then m is BLOCK). */
+static void count_block(const uint32_t *idx, size_t m, uint32_t (*tab)[LOCAL_CELLS],
+                        const streams *pf, size_t ahead)
 {
     size_t k = 0;
+    if (pf)
+        for (; k < BLOCK; k += 16) {
+            PREFETCH16(pf, ahead + k);
+            for (size_t q = k; q < k + 16; q += 4) {
+                tab[0][idx[q]]++;
+                tab[1][idx[q + 1]]++;
+                tab[2][idx[q + 2]]++;
+                tab[3][idx[q + 3]]++;
+            }
+        }
     for (; k + 4 <= m; k += 4) {
         tab[0][idx[k]]++;
         tab[1][idx[k + 1]]++;
@@ -57,16 +106,24 @@ static void count_block(const uint32_t *idx, size_t m, uint32_t (*tab)[LOCAL_CEL
 
 /* Counts and fairc_ksum_add on split arrays (S sums, C compensations): the same operations on
  * the same operands as fairc_ksum_add, so the same bits. */
-static void sum_block(const uint32_t *idx, size_t m, const double *w, uint32_t *count, double *S,
-                      double *C)
+static inline void sum_row(uint32_t j, double x, uint32_t *count, double *S, double *C)
 {
-    for (size_t k = 0; k < m; k++) {
-        uint32_t j = idx[k];
-        count[j]++;
-        double s = S[j], x = w[k], t = s + x;
-        C[j] += fabs(s) >= fabs(x) ? (s - t) + x : (x - t) + s;
-        S[j] = t;
-    }
+    count[j]++;
+    double s = S[j], t = s + x;
+    C[j] += fabs(s) >= fabs(x) ? (s - t) + x : (x - t) + s;
+    S[j] = t;
+}
+
+static void sum_block(const uint32_t *idx, size_t m, const double *w, uint32_t *count, double *S,
+                      double *C, const streams *pf, size_t ahead)
+{
+    size_t k = 0;
+    if (pf)
+        for (; k < BLOCK; k += 16) {
+            PREFETCH16(pf, ahead + k);
+            for (size_t q = k; q < k + 16; q++) sum_row(idx[q], w[q], count, S, C);
+        }
+    for (; k < m; k++) sum_row(idx[k], w[k], count, S, C);
 }
 
 /* Up to LOCAL_GROUPS groups, no score, at most 2^30 rows: counts, and with w the weight sums,
@@ -85,8 +142,8 @@ static void chunk_local(size_t lo, size_t hi, const uint8_t *y, const uint8_t *y
                 S[4 * g + k] = acc[g].cw[k].s;
                 C[4 * g + k] = acc[g].cw[k].c;
             }
-    size_t b = lo;
-    for (; b < hi; b += BLOCK) {
+    const streams st = {y, yhat, group, w};
+    for (size_t b = lo; b < hi; b += BLOCK) {
         size_t m = hi - b;
         if (m >= BLOCK) {
             m = BLOCK;
@@ -94,8 +151,9 @@ static void chunk_local(size_t lo, size_t hi, const uint8_t *y, const uint8_t *y
         } else {
             tail_index(b, m, y, yhat, group, idx);
         }
-        if (w) sum_block(idx, m, w + b, tab[0], S, C);
-        else count_block(idx, m, tab);
+        const streams *pf = b + BLOCK + PF_ROWS <= hi ? &st : NULL;
+        if (w) sum_block(idx, m, w + b, tab[0], S, C, pf, b + PF_ROWS);
+        else count_block(idx, m, tab, pf, b + PF_ROWS);
     }
     for (size_t g = 0; g < G; g++)
         for (int k = 0; k < 4; k++) {

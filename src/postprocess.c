@@ -89,19 +89,6 @@ static void fitdata_free(fitdata *d)
     memset(d, 0, sizeof *d);
 }
 
-static char **dup_strings(const char *const *s, size_t n)
-{
-    char **out = calloc(n ? n : 1, sizeof *out);
-    if (!out) return NULL;
-    for (size_t k = 0; k < n; k++)
-        if (!(out[k] = strdup(s[k]))) {
-            for (size_t j = 0; j < k; j++) free(out[j]);
-            free(out);
-            return NULL;
-        }
-    return out;
-}
-
 /* Loads path: every row (rows without a label dropped when asked, else an error at its
  * position), labels, weights, and the intersection groups of the sensitive columns. */
 static int fitdata_load(const char *path, const fairc_read_options *ropt, const char *label,
@@ -133,12 +120,12 @@ static int fitdata_load(const char *path, const fairc_read_options *ropt, const 
         if (weight) d->w = malloc(d->N * sizeof *d->w);
         d->e.task = FAIRC_TASK_CLASSIFY;
         d->e.label = strdup(label);
-        d->e.pos_labels = dup_strings(pos, n_pos);
+        d->e.pos_labels = fairc_strdup_list(pos, n_pos);
         d->e.n_pos_labels = n_pos;
-        d->e.sensitive = dup_strings(sensitive, n_sensitive);
+        d->e.sensitive = fairc_strdup_list(sensitive, n_sensitive);
         d->e.n_sensitive = n_sensitive;
         if (ropt && ropt->na_values) {
-            d->e.na_values = dup_strings(ropt->na_values, ropt->n_na_values);
+            d->e.na_values = fairc_strdup_list(ropt->na_values, ropt->n_na_values);
             d->e.n_na_values = ropt->n_na_values;
         }
         if (!d->y || !d->group || (weight && !d->w) || !d->e.label || !d->e.pos_labels ||
@@ -355,9 +342,9 @@ FAIRC_API int fairc_threshold_fit_arrays(size_t N, const double *score, const ui
     e.task = FAIRC_TASK_CLASSIFY;
     e.label = strdup("y");
     e.pos_labels = calloc(1, sizeof *e.pos_labels);
-    e.sensitive = dup_strings(sens, 1);
+    e.sensitive = fairc_strdup_list(sens, 1);
     e.n_sensitive = 1;
-    e.group_names = dup_strings(group_names, G);
+    e.group_names = fairc_strdup_list(group_names, G);
     e.n_groups = G;
     if (!e.label || !e.pos_labels || !e.sensitive || !e.group_names) rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
     if (rc == FAIRC_OK) rc = score_predictor(&e, "score", NULL, &thr, out, st);

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 static double now_s(void)
 {
     struct timespec t;
@@ -137,7 +141,7 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
         lr->D = D;
         lr->start = malloc((N + 1) * sizeof *lr->start);
         lr->col = malloc((nnz ? nnz : 1) * sizeof *lr->col);
-        lr->val = malloc((nnz ? nnz : 1) * sizeof *lr->val);
+        lr->val = malloc((nnz ? nnz : 1) * sizeof *lr->val); /* double: no conversion per use */
     }
     if (!lr || !lr->start || !lr->col || !lr->val) {
         fairc_red_lr_free(&lr);
@@ -167,37 +171,99 @@ void fairc_red_lr_free(fairc_red_lr **lrp)
     *lrp = NULL;
 }
 
-/* Scores z (N), objective, gradient g (D + 1) and, unless NULL, the Hessian's weights hw (N). */
-static double lr_pass(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
-                      double inv_C, double *z, double *g, double *hw)
+/* Rows are cut into LR_BLOCKS fixed blocks; each block's partial sums (loss, gradient, Hessian)
+ * are added in block order, so 1 or 8 threads give the same bits. */
+#define LR_BLOCKS 8
+
+static void lr_block(size_t N, int b, size_t *r0, size_t *r1)
 {
-    size_t D = lr->D;
+    *r0 = N * (size_t)b / LR_BLOCKS;
+    *r1 = N * (size_t)(b + 1) / LR_BLOCKS;
+}
+
+/* Scores z (N), objective, gradient g (D + 1) and, unless NULL, the Hessian's weights hw (N).
+ * part: LR_BLOCKS (D + 2) doubles of scratch. */
+static double lr_pass(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
+                      double inv_C, double *z, double *g, double *hw, double *part, int threads)
+{
+    size_t D = lr->D, n = D + 1;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : omp_get_max_threads())
+#endif
+    for (int b = 0; b < LR_BLOCKS; b++) {
+        double *pg = part + (size_t)b * (n + 1), f = 0;
+        memset(pg, 0, (n + 1) * sizeof *pg);
+        size_t r0, r1;
+        lr_block(lr->N, b, &r0, &r1);
+        for (size_t i = r0; i < r1; i++) {
+            double zi = coef[D];
+            for (size_t k = lr->start[i]; k < lr->start[i + 1]; k++) zi += lr->val[k] * coef[lr->col[k]];
+            z[i] = zi;
+            double wi = w ? w[i] : 1.0;
+            if (wi == 0) {
+                if (hw) hw[i] = 0;
+                continue;
+            }
+            double dz, l = fairc_loss(FAIRC_LOSS_BCE, zi, y[i], &dz); /* dz = p - y */
+            f += wi * l;
+            double r = wi * dz;
+            for (size_t k = lr->start[i]; k < lr->start[i + 1]; k++) pg[lr->col[k]] += r * lr->val[k];
+            pg[D] += r;
+            if (hw) {
+                double p = dz + y[i];
+                hw[i] = wi * p * (1 - p);
+            }
+        }
+        pg[n] = f;
+    }
     double f = 0;
-    memset(g, 0, (D + 1) * sizeof *g);
-    for (size_t i = 0; i < lr->N; i++) {
-        double zi = coef[D];
-        for (size_t k = lr->start[i]; k < lr->start[i + 1]; k++) zi += (double)lr->val[k] * coef[lr->col[k]];
-        z[i] = zi;
-        double wi = w ? w[i] : 1.0;
-        if (wi == 0) {
-            if (hw) hw[i] = 0;
-            continue;
-        }
-        double dz, l = fairc_loss(FAIRC_LOSS_BCE, zi, y[i], &dz); /* dz = p - y */
-        f += wi * l;
-        double r = wi * dz;
-        for (size_t k = lr->start[i]; k < lr->start[i + 1]; k++) g[lr->col[k]] += r * (double)lr->val[k];
-        g[D] += r;
-        if (hw) {
-            double p = dz + y[i];
-            hw[i] = wi * p * (1 - p);
-        }
+    memset(g, 0, n * sizeof *g);
+    for (int b = 0; b < LR_BLOCKS; b++) {
+        const double *pg = part + (size_t)b * (n + 1);
+        for (size_t j = 0; j < n; j++) g[j] += pg[j];
+        f += pg[n];
     }
     for (size_t j = 0; j < D; j++) {
         f += 0.5 * inv_C * coef[j] * coef[j];
         g[j] += inv_C * coef[j];
     }
     return f;
+}
+
+/* H (n, n), lower triangle: X^T diag(hw) X with the intercept as column D, plus the penalty
+ * inv_C + ridge on beta's diagonal and ridge on the intercept's. Hpart: nb n^2 doubles. */
+static void lr_hessian(const fairc_red_lr *lr, const double *hw, double inv_C, double ridge,
+                       double *H, double *Hpart, int nb, int threads)
+{
+    size_t D = lr->D, n = D + 1;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : omp_get_max_threads())
+#endif
+    for (int b = 0; b < nb; b++) {
+        double *Hb = Hpart + (size_t)b * n * n;
+        memset(Hb, 0, n * n * sizeof *Hb);
+        size_t r0 = lr->N * (size_t)b / (size_t)nb, r1 = lr->N * (size_t)(b + 1) / (size_t)nb;
+        for (size_t i = r0; i < r1; i++) {
+            double h = hw[i];
+            if (h == 0) continue;
+            size_t s0 = lr->start[i], s1 = lr->start[i + 1];
+            for (size_t a = s0; a < s1; a++) {
+                double va = h * lr->val[a];
+                double *row = Hb + (size_t)lr->col[a] * n;
+                for (size_t q = s0; q <= a; q++) row[lr->col[q]] += va * lr->val[q];
+                Hb[D * n + lr->col[a]] += va;
+            }
+            Hb[D * n + D] += h;
+        }
+    }
+    memcpy(H, Hpart, n * n * sizeof *H);
+    for (int b = 1; b < nb; b++) {
+        const double *Hb = Hpart + (size_t)b * n * n;
+        for (size_t k = 0; k < n * n; k++) H[k] += Hb[k];
+    }
+    for (size_t j = 0; j < n; j++) H[j * n + j] += (j < D ? inv_C : 0.0) + ridge;
 }
 
 /* Lower-triangular Cholesky in place; -1 when A is not positive definite. */
@@ -226,77 +292,56 @@ static double lr_norm(const double *v, size_t n)
 }
 
 int fairc_red_lr_fit(const fairc_red_lr *lr, const double *y, const double *w, double C,
-                     double tol, int warm, double *coef, double *scores, int *iterations,
-                     fairc_status *st)
+                     double tol, int warm, int threads, double *coef, double *scores,
+                     int *iterations, fairc_status *st)
 {
     size_t N = lr->N, D = lr->D, n = D + 1;
     if (iterations) *iterations = 0;
     if (!(C > 0) || !isfinite(C)) return fairc_fail(st, FAIRC_EINVAL, "the oracle's solver needs a finite C > 0");
     double inv_C = 1.0 / C;
-    double *mem = malloc((4 * N + 5 * n + n * n) * sizeof *mem);
+    int nb = n <= 256 ? LR_BLOCKS : 1; /* partial Hessians: nb n^2 doubles */
+    size_t nd = 4 * N + 4 * n + n * n + (size_t)nb * n * n + LR_BLOCKS * (n + 1);
+    double *mem = malloc(nd * sizeof *mem);
     if (!mem) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
     double *z = mem, *zn = z + N, *hw = zn + N, *hwn = hw + N, *g = hwn + N, *gn = g + n;
-    double *d = gn + n, *cn = d + n, *zero = cn + n, *H = zero + n;
-    memset(zero, 0, n * sizeof *zero);
+    double *d = gn + n, *cn = d + n, *H = cn + n, *Hpart = H + n * n;
+    double *part = Hpart + (size_t)nb * n * n;
     if (!warm) memset(coef, 0, n * sizeof *coef);
     /* the scale of tol: the gradient at coef = 0 (p = 1/2 everywhere), as fairc_logistic_fit's
-     * test */
-    memset(g, 0, n * sizeof *g);
-    for (size_t i = 0; i < N; i++) {
-        double r = (w ? w[i] : 1.0) * (0.5 - y[i]);
-        if (r == 0) continue;
-        for (size_t k = lr->start[i]; k < lr->start[i + 1]; k++) g[lr->col[k]] += r * (double)lr->val[k];
-        g[D] += r;
+     * test; summed in block order as lr_pass sums */
+    for (int b = 0; b < LR_BLOCKS; b++) {
+        double *pg = part + (size_t)b * (n + 1);
+        memset(pg, 0, (n + 1) * sizeof *pg);
+        size_t r0, r1;
+        lr_block(N, b, &r0, &r1);
+        for (size_t i = r0; i < r1; i++) {
+            double r = (w ? w[i] : 1.0) * (0.5 - y[i]);
+            if (r == 0) continue;
+            for (size_t k = lr->start[i]; k < lr->start[i + 1]; k++) pg[lr->col[k]] += r * lr->val[k];
+            pg[D] += r;
+        }
     }
+    memset(g, 0, n * sizeof *g);
+    for (int b = 0; b < LR_BLOCKS; b++)
+        for (size_t j = 0; j < n; j++) g[j] += part[(size_t)b * (n + 1) + j];
     double g0 = lr_norm(g, n);
-    double f = lr_pass(lr, y, w, coef, inv_C, z, g, hw);
+    double f = lr_pass(lr, y, w, coef, inv_C, z, g, hw, part, threads);
     int it = 0;
     for (; it < 100; it++) {
         double gnorm = lr_norm(g, n);
         if (!(gnorm > tol * g0)) break;
-        /* H: lower triangle; rows hold their non-zeros in ascending column order */
-        memset(H, 0, n * n * sizeof *H);
-        for (size_t i = 0; i < N; i++) {
-            double h = hw[i];
-            if (h == 0) continue;
-            size_t s0 = lr->start[i], s1 = lr->start[i + 1];
-            for (size_t a = s0; a < s1; a++) {
-                double va = h * (double)lr->val[a];
-                double *row = H + (size_t)lr->col[a] * n;
-                for (size_t q = s0; q <= a; q++) row[lr->col[q]] += va * (double)lr->val[q];
-                H[D * n + lr->col[a]] += va;
-            }
-            H[D * n + D] += h;
-        }
-        double top = 0;
-        for (size_t j = 0; j < D; j++) {
-            H[j * n + j] += inv_C;
-            top = fmax(top, H[j * n + j]);
-        }
-        top = fmax(top, H[D * n + D]);
         /* positive definite in exact arithmetic (the intercept's entry is sum hw > 0); should
          * rounding say otherwise, a small ridge */
-        double *L = H;
-        int ok = lr_cholesky(L, n) == 0;
+        lr_hessian(lr, hw, inv_C, 0.0, H, Hpart, nb, threads);
+        double top = 0;
+        for (size_t j = 0; j < n; j++) top = fmax(top, H[j * n + j]);
+        int ok = lr_cholesky(H, n) == 0;
         for (int retry = 0; !ok && retry < 3; retry++) {
-            /* rebuild is costly; a ridge on the factor's input is enough: redo from scratch */
-            memset(H, 0, n * n * sizeof *H);
-            for (size_t i = 0; i < N; i++) {
-                double h = hw[i];
-                size_t s0 = lr->start[i], s1 = lr->start[i + 1];
-                for (size_t a = s0; a < s1; a++) {
-                    double va = h * (double)lr->val[a];
-                    double *row = H + (size_t)lr->col[a] * n;
-                    for (size_t q = s0; q <= a; q++) row[lr->col[q]] += va * (double)lr->val[q];
-                    H[D * n + lr->col[a]] += va;
-                }
-                H[D * n + D] += h;
-            }
-            double ridge = (top > 0 ? top : 1.0) * 1e-10 * pow(100.0, retry);
-            for (size_t j = 0; j < n; j++) H[j * n + j] += (j < D ? inv_C : 0.0) + ridge;
-            ok = lr_cholesky(L, n) == 0;
+            lr_hessian(lr, hw, inv_C, (top > 0 ? top : 1.0) * 1e-10 * pow(100.0, retry), H, Hpart, nb, threads);
+            ok = lr_cholesky(H, n) == 0;
         }
         if (!ok) break; /* cannot improve: keep the iterate */
+        const double *L = H;
         /* d = -H^-1 g: L y = -g, L^T d = y */
         for (size_t i = 0; i < n; i++) {
             double t = -g[i];
@@ -315,7 +360,7 @@ int fairc_red_lr_fit(const fairc_red_lr *lr, const double *y, const double *w, d
         int accepted = 0;
         for (int ls = 0; ls < 40 && !accepted; ls++, t *= 0.5) {
             for (size_t j = 0; j < n; j++) cn[j] = coef[j] + t * d[j];
-            double fn = lr_pass(lr, y, w, cn, inv_C, zn, gn, hwn);
+            double fn = lr_pass(lr, y, w, cn, inv_C, zn, gn, hwn, part, threads);
             /* Armijo, or (near the optimum, where f's change is below its rounding) a smaller
              * gradient */
             if (fn <= f + 1e-4 * t * gd ||
@@ -354,7 +399,7 @@ int fairc_red_learner_fit_out(const fairc_red_learner *L, const fairc_xy *d, dou
         if (L->lr && L->lr->N == d->N && L->lr->D == d->D && L->logistic.fit_intercept &&
             isfinite(L->logistic.C)) {
             int rc = fairc_red_lr_fit(L->lr, d->y, d->w, L->logistic.C, L->logistic.tol, warm,
-                                      params, out, NULL, st);
+                                      threads, params, out, NULL, st);
             if (rc == FAIRC_OK && out) {
                 /* decisions 1[z > 0], as fairc_red_learner_predict gives them */
                 for (size_t i = 0; i < d->N; i++) out[i] = out[i] > 0 ? 1.0 : 0.0;

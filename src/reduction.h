@@ -116,7 +116,7 @@ typedef struct fairc_red_lr {
     size_t N, D;
     size_t *start;   /* (N + 1) */
     uint32_t *col;   /* (nnz) ascending within a row */
-    float *val;      /* (nnz) */
+    double *val;     /* (nnz) */
 } fairc_red_lr;
 
 /* Builds lr from X (N, D); D <= FAIRC_RED_LR_MAX_D. */
@@ -127,11 +127,12 @@ void fairc_red_lr_free(fairc_red_lr **lr);
  * not penalised) for labels y and weights w by Newton's method with the exact Hessian and a
  * backtracking line search, from coef (warm) or zeros, to ||grad|| <= tol ||grad at 0||. The
  * optimum is fairc_logistic_fit's (its tests compare them); what differs is the cost of a call.
- * scores (N, may be NULL) gets x_i . beta + b at the result. Sums run in row order: the same
- * bits on any thread count. *iterations (may be NULL) gets the Newton steps taken. */
+ * scores (N, may be NULL) gets x_i . beta + b at the result. Sums run over 8 fixed row blocks
+ * added in block order: the same bits on any thread count (threads: 0 for OpenMP's choice).
+ * *iterations (may be NULL) gets the Newton steps taken. */
 int fairc_red_lr_fit(const fairc_red_lr *lr, const double *y, const double *w, double C,
-                     double tol, int warm, double *coef, double *scores, int *iterations,
-                     fairc_status *st);
+                     double tol, int warm, int threads, double *coef, double *scores,
+                     int *iterations, fairc_status *st);
 
 typedef struct fairc_red_learner {
     int kind;                     /* FAIRC_LEARNER_LOGISTIC, _MLP, _LINEAR, or 0: callback */

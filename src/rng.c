@@ -11,9 +11,15 @@ static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 static uint64_t read_le64(const unsigned char *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v; /* one unaligned load; the hash of the keys is on every decision's path */
+    memcpy(&v, p, sizeof v);
+    return v;
+#else
     uint64_t v = 0;
     for (int k = 7; k >= 0; k--) v = (v << 8) | p[k];
     return v;
+#endif
 }
 
 #define SIPROUND                                                                            \

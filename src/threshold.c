@@ -200,7 +200,7 @@ typedef struct tgroup {
     tpoint *pts;     /* trade-off points, then (in place) the hull's vertices */
     size_t n_pts, n_hull;
     /* on the grid (grid_size + 1): the left vertex and its probability; y */
-    uint32_t *seg;
+    size_t *seg;
     double *p0, *y;
 } tgroup;
 
@@ -220,9 +220,9 @@ static void midpoints(double v, double v2, double *t_gt, double *t_lt)
 {
     double t = (v + v2) / 2;
     if (!isfinite(t) && isfinite(v) && isfinite(v2)) t = v / 2 + v2 / 2;
-    if (v2 == -INFINITY) t = -INFINITY;
     *t_gt = v > t ? t : v2;
     *t_lt = t > v2 ? t : v;
+    if (v2 == -INFINITY) *t_gt = *t_lt = -INFINITY; /* after the lowest: everyone, or nobody */
 }
 
 /* The points of SPEC §9.2 for group g (rows sorted). Returns -1 on ENOMEM. */
@@ -295,11 +295,12 @@ static size_t hull_chain(const tpoint *pts, size_t n, int sign, tpoint *out)
 }
 
 /* Where x lies on g's hull: the segment j (vertices j, j+1) and p0 = the probability of vertex j
- * (SPEC §9.3); on a vertex, that vertex alone (p0 = 1 on j, or p0 = 0 with j + 1). */
+ * (SPEC §9.3); on a vertex, that vertex alone (p0 = 1 on j, or p0 = 0 with j + 1). The search
+ * starts at *j_out (0, or the previous x's segment when x grows). */
 static void hull_locate(const tgroup *g, double x, size_t *j_out, double *p0_out)
 {
     const tpoint *h = g->pts;
-    size_t j = 0;
+    size_t j = *j_out;
     while (j + 2 < g->n_hull && x > h[j + 1].x) j++;
     double p0;
     if (x <= h[j].x) p0 = 1;
@@ -325,15 +326,11 @@ static int group_grid(tgroup *g, size_t grid)
     g->p0 = malloc((grid + 1) * sizeof *g->p0);
     g->y = malloc((grid + 1) * sizeof *g->y);
     if (!g->seg || !g->p0 || !g->y) return -1;
-    const tpoint *h = g->pts;
     size_t j = 0;
     for (size_t k = 0; k <= grid; k++) {
-        double x = grid_x(k, grid), p0;
-        while (j + 2 < g->n_hull && x > h[j + 1].x) j++;
-        if (x <= h[j].x) p0 = 1;
-        else if (x >= h[j + 1].x) p0 = 0;
-        else p0 = (h[j + 1].x - x) / (h[j + 1].x - h[j].x);
-        g->seg[k] = (uint32_t)j;
+        double p0;
+        hull_locate(g, grid_x(k, grid), &j, &p0);
+        g->seg[k] = j;
         g->p0[k] = p0;
         g->y[k] = hull_y(g, j, p0);
     }
@@ -895,7 +892,7 @@ int fairc_threshold_fit(size_t N, const double *score, const uint8_t *y, const d
             rc = fairc_fail(st, FAIRC_EINVAL, "the pooled rule for unseen groups needs positive and negative labels");
             goto done;
         }
-        size_t j;
+        size_t j = 0;
         double p0;
         hull_locate(pg, xp, &j, &p0);
         double pi = o->constraint == FAIRC_THRESHOLD_EO ? p_ignore_of(hull_y(pg, j, p0), yp, xp) : 0;

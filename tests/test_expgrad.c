@@ -435,3 +435,49 @@ TEST(gridsearch_public_api_saves_the_selected_single_model)
     fairc_predictor_free(&p);
     rdata_free(&d);
 }
+
+/* The oracle's logistic solver reaches fairc_logistic_fit's optimum (same objective): weighted
+ * rows, some of weight 0, sparse one-hot columns beside dense ones; cold and warm. */
+TEST(expgrad_oracle_logistic_solver_matches_fairc_logistic_fit)
+{
+    size_t N = 1500, D = 12;
+    float *X = calloc(N * D, sizeof *X);
+    double *y = malloc(N * sizeof *y), *w = malloc(N * sizeof *w);
+    fairc_rng r;
+    fairc_rng_seed(&r, 5, "test/expgrad/lr");
+    for (size_t i = 0; i < N; i++) {
+        X[i * D] = (float)fairc_rng_normal(&r);
+        X[i * D + 1] = (float)fairc_rng_normal(&r);
+        X[i * D + 2 + fairc_rng_below(&r, 5)] = 1;
+        X[i * D + 7 + fairc_rng_below(&r, 5)] = 1;
+        y[i] = fairc_rng_uniform(&r) < 1 / (1 + exp(-(X[i * D] - X[i * D + 1] + 0.5 * X[i * D + 3])));
+        w[i] = i % 11 == 0 ? 0.0 : 0.2 + 2 * fairc_rng_uniform(&r);
+    }
+    fairc_red_lr *lr = NULL;
+    fairc_status st = {0};
+    CHECK(fairc_red_lr_new(X, N, D, &lr, &st) == FAIRC_OK);
+    fairc_xy d = {N, D, X, y, w};
+    fairc_logistic_params lp;
+    fairc_logistic_params_init(&lp);
+    for (int pass = 0; pass < 2; pass++) {
+        double C = pass ? 0.05 : 1.0;
+        lp.C = C;
+        double ref[13] = {0}, got[13] = {0}, z[1500];
+        CHECK(fairc_logistic_fit(&d, &lp, ref, NULL, &st) == FAIRC_OK);
+        int it = 0;
+        CHECK(fairc_red_lr_fit(lr, y, w, C, 1e-10, 0, 1, got, z, &it, &st) == FAIRC_OK);
+        CHECK(it > 0 && it < 30);
+        for (size_t j = 0; j <= D; j++) CHECK_NEAR(got[j], ref[j], 1e-8, 1e-8);
+        double s[1500];
+        fairc_linear_predict(ref, X, N, D, s, NULL, 1);
+        for (size_t i = 0; i < N; i++) CHECK((z[i] > 0) == (s[i] > 0));
+        /* warm from the optimum: no step; from a perturbed start: back to it */
+        CHECK(fairc_red_lr_fit(lr, y, w, C, 1e-10, 1, 2, got, NULL, &it, &st) == FAIRC_OK);
+        CHECK_EQ_INT(it, 0);
+        for (size_t j = 0; j <= D; j++) got[j] += 0.3;
+        CHECK(fairc_red_lr_fit(lr, y, w, C, 1e-10, 1, 2, got, NULL, &it, &st) == FAIRC_OK);
+        for (size_t j = 0; j <= D; j++) CHECK_NEAR(got[j], ref[j], 1e-8, 1e-8);
+    }
+    fairc_red_lr_free(&lr);
+    free(X), free(y), free(w);
+}
