@@ -100,6 +100,11 @@ static int node_predict(const fairc_predictor *p, const fairc_node *n, const row
     if (!rows->X && N) return fairc_fail(st, FAIRC_EINVAL, "the model needs the encoded rows X");
     const double *params = p->params + n->param_offset;
     int regress = n->model_kind == FAIRC_MODEL_LINEAR || p->enc.task == FAIRC_TASK_REGRESSION;
+    if (n->n_hidden == 0) {
+        /* A linear model: one dot product a row, without the MLP's layer machinery. */
+        fairc_linear_predict(params, rows->X, N, p->enc.D, regress ? out : NULL, regress ? NULL : out, 0);
+        return FAIRC_OK;
+    }
     return fairc_mlp_predict(&m, params, rows->X, N, regress ? out : NULL, regress ? NULL : out, 0, st);
 }
 
