@@ -8,8 +8,9 @@
  * left; under a forced norm (bounded group loss) the last coordinate takes what remains.
  *
  * Parallel fits: grid points are independent problems. Each is fitted on one thread, starting
- * from the same place (zeros, or the model at lambda = 0 fitted first for the learners that
- * can warm-start), so the results are the same bits for any thread count and order. */
+ * from a fixed place (zeros; or, for the learners that warm-start, its parent point's model or
+ * the model at lambda = 0 fitted first, see fairc_gridsearch_run), so the results are the same
+ * bits for any thread count and order. */
 #include "reduction.h"
 
 #include <math.h>
@@ -399,7 +400,48 @@ int fairc_gridsearch_run(fairc_oracle *o, const fairc_gs_params *p, fairc_gs_res
         }
         for (size_t k = 0; k < K && p->n_offset; k++) lam[k] += p->offset[p->n_offset == 1 ? 0 : k];
     }
+    /* Warm starts along the lattice: point v starts from its parent, v with its largest
+     * coordinate (the first of equals) moved one step towards 0, when the grid holds it, else
+     * from the model at lambda = 0. Points are fitted by L1 norm, level after level, in
+     * parallel within a level: a fixed dependency, so any thread count gives the same bits. */
+    size_t *parent = malloc(P * sizeof *parent);
+    long *level = malloc(P * sizeof *level), max_level = 0;
+    long *probe = malloc((p->dim ? p->dim : 1) * sizeof *probe);
+    fairc_strmap map;
+    memset(&map, 0, sizeof map);
+    if (!parent || !level || !probe) rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    for (size_t q = 0; rc == FAIRC_OK && q < P; q++) {
+        int ins;
+        if (fairc_strmap_intern(&map, (const char *)(pts + q * p->dim), p->dim * sizeof *pts, &ins) < 0)
+            rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    }
+    for (size_t q = 0; rc == FAIRC_OK && q < P; q++) {
+        const long *v = pts + q * p->dim;
+        long norm = 0, big = 0;
+        size_t jmax = 0;
+        for (size_t j = 0; j < p->dim; j++) {
+            long a = labs(v[j]);
+            norm += a;
+            if (a > big) big = a, jmax = j;
+        }
+        level[q] = norm;
+        if (norm > max_level) max_level = norm;
+        parent[q] = SIZE_MAX;
+        if (norm == 0) continue;
+        memcpy(probe, v, p->dim * sizeof *probe);
+        probe[jmax] += probe[jmax] > 0 ? -1 : 1;
+        long at = fairc_strmap_find(&map, (const char *)probe, p->dim * sizeof *probe);
+        if (at >= 0) parent[q] = (size_t)at;
+    }
+    fairc_strmap_free(&map);
+    free(probe);
     free(pts);
+    if (rc != FAIRC_OK) {
+        free(parent);
+        free(level);
+        fairc_gs_result_clear(r, o->n_params);
+        return rc;
+    }
     /* The base model for warm starts: the problem at lambda = 0 (classification; learners that
      * warm-start). */
     double *base = NULL;
@@ -446,15 +488,19 @@ int fairc_gridsearch_run(fairc_oracle *o, const fairc_gs_params *p, fairc_gs_res
         int inner = T > 1 ? 1 : threads;
         size_t done = 0;
         int cancel = 0;
+        for (long lv = 0; lv <= max_level; lv++) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
 #endif
         for (size_t q = 0; q < P; q++) {
+            if (level[q] != lv) continue;
 #ifdef _OPENMP
             int t = omp_get_thread_num();
 #else
             int t = 0;
 #endif
+            const fairc_red_fit *pf = parent[q] != SIZE_MAX ? &r->fits[parent[q]] : NULL;
+            const double *start = !warm ? NULL : pf && pf->params && prc[parent[q]] == FAIRC_OK ? pf->params : base;
             int stop;
 #ifdef _OPENMP
 #pragma omp atomic read
@@ -464,10 +510,10 @@ int fairc_gridsearch_run(fairc_oracle *o, const fairc_gs_params *p, fairc_gs_res
                 prc[q] = FAIRC_ECANCEL;
                 continue;
             }
-            prc[q] = fit_point(o, &gw[t], r->lambda + q * K, base, q + 1, inner, &r->fits[q], &pst[q]);
+            prc[q] = fit_point(o, &gw[t], r->lambda + q * K, start, q + 1, inner, &r->fits[q], &pst[q]);
             if (p->progress) {
 #ifdef _OPENMP
-#pragma omp critical(fairc_gs_progress)
+#pragma omp critical /* unnamed: a named one exports a .gomp_critical_user_ symbol */
 #endif
                 {
                     done++;
@@ -481,6 +527,7 @@ int fairc_gridsearch_run(fairc_oracle *o, const fairc_gs_params *p, fairc_gs_res
                     }
                 }
             }
+        }
         }
         o->fit_seconds += now_s() - t0; /* fits, with the predictions and evaluations */
         for (size_t q = 0; rc == FAIRC_OK && q < P; q++) {
@@ -511,6 +558,8 @@ int fairc_gridsearch_run(fairc_oracle *o, const fairc_gs_params *p, fairc_gs_res
     }
     for (int t = 0; gw && t < T; t++) gs_work_free(&gw[t]);
     free(gw);
+    free(parent);
+    free(level);
     free(prc);
     free(pst);
     free(base);
