@@ -105,6 +105,18 @@ def scores(decisions, sens):
     return acc, dpd, eod
 
 
+def expected(p, sens):
+    """Accuracy and between-groups DPD / EOD (worst case) of the probabilities p: a randomised
+    predictor's expectation, free of the draw's noise."""
+    acc = float(np.mean(y_te * p + (1 - y_te) * (1 - p)))
+    sens = np.asarray(sens)
+    groups = sorted(set(sens))
+    sr = [p[sens == g].mean() for g in groups]
+    tpr = [p[(sens == g) & (y_te == 1)].mean() for g in groups]
+    fpr = [p[(sens == g) & (y_te == 0)].mean() for g in groups]
+    return acc, max(sr) - min(sr), max(max(tpr) - min(tpr), max(fpr) - min(fpr))
+
+
 # ---- fairc --------------------------------------------------------------------------------------
 def run_fairc(name, method, constraint, sens, extra, group_order="sorted"):
     prefix = os.path.join(out_dir, f"red_{name}_{group_order}")
@@ -119,6 +131,7 @@ def run_fairc(name, method, constraint, sens, extra, group_order="sorted"):
         assert (d["Y"].values == np.where(y_te == 1, ">50K.", "<=50K.")).all()
         a, dp, eo = scores(d["decision"].values, d[sens].values)
         accs.append(a), dpds.append(dp), eods.append(eo)
+    kv["expected"] = expected(d["score"].values, d[sens].values)
     return kv, float(np.mean(accs)), float(np.mean(dpds)), float(np.mean(eods))
 
 
@@ -177,7 +190,9 @@ def run_peer(method, constraint, sens, mlp):
     Xt = X_te.values.astype(np.float32) if mlp else X_te
     if method == "expgrad":
         res = [scores(model.predict(Xt, random_state=s), sens_te[sens].values) for s in range(5)]
-        info = f"iterations {model.last_iter_ + 1}, oracle calls {model.n_oracle_calls_}"
+        e = expected(model._pmf_predict(Xt)[:, 1], sens_te[sens].values)
+        info = (f"iterations {model.last_iter_ + 1}, oracle calls {model.n_oracle_calls_}; "
+                f"expected acc {e[0]:.4f} DPD {e[1]:.4f} EOD {e[2]:.4f}")
     else:
         res = [scores(model.predict(Xt), sens_te[sens].values)]
         info = f"oracle calls {len(model.predictors_)}"
@@ -201,7 +216,9 @@ for name, method, constraint, sens, extra in CONFIGS:
               f"({kv['e2e_s']} s end to end, learner {kv['fit_s']} s); "
               f"iterations {kv['iterations']}, oracle calls {kv['oracle_calls']} "
               f"({kv['learner_fits']} fits, {kv['constant']} constant, {kv['cached']} cached), "
-              f"{kv['members']} saved", flush=True)
+              f"{kv['members']} saved" +
+              (f"; expected acc {kv['expected'][0]:.4f} DPD {kv['expected'][1]:.4f} "
+               f"EOD {kv['expected'][2]:.4f}" if method == "expgrad" else ""), flush=True)
         if order == "appearance":
             fairc_t_app = t
     if args.no_peer:
