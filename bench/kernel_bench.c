@@ -5,7 +5,9 @@
  *     src/metrics.h), for every input shape, several group counts and odd chunk ends;
  *  3. fairc_audit_arrays on N rows, G groups (unweighted, weighted; 1 and 2 threads), best of R,
  *     split into its parts: the serial input validation of src/audit.c (replicated here), and
- *     the chunked kernel alone; effective bandwidth = input bytes / time.
+ *     the chunked kernel alone; and the chunked fairc_kernel_chunk_checked, which validates the
+ *     rows as it sums them (proposed to replace audit.c's serial loop; checked first to reject
+ *     exactly what that loop rejects). Effective bandwidth = input bytes / time.
  *
  * Usage: kernel_bench [--rows N] [--groups G] [--repeats R] [--bw-mib M] [--threads T]
  * Links with build/libfairc.a (fairc_kernel_chunk is internal: hidden in libfairc.so). */
@@ -23,6 +25,16 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+
+/* Proposed in src/kernel.c for fairc_audit_arrays; declared here until src/metrics.h does. Weak,
+ * so that bench/kernel_ab can link an older kernel.c without it (the checked parts are then
+ * skipped). */
+#if defined(__GNUC__)
+__attribute__((weak))
+#endif
+int fairc_kernel_chunk_checked(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
+                               const double *score, const double *w, const int32_t *group,
+                               size_t G, fairc_group_acc *acc, int *w_pos);
 
 static double now(void)
 {
@@ -163,103 +175,75 @@ static int validate_like_audit(const dataset *d, const double *w, double *total)
     return 0;
 }
 
-/* The validation proposed for src/audit.c: per chunk, inside the parallel loop and just before
- * the kernel reads the same rows, without branches (OR / max reductions over fixed blocks, which
- * -O2 vectorises); the failing row is searched for only when a chunk failed. "The weights sum to
- * 0" is "no weight is > 0", since every weight is finite and >= 0. Returns nonzero if a row of
- * [lo, hi) is invalid; sets *pos if a weight is > 0. */
-enum { VBLOCK = 1024 };
-typedef struct {
-    unsigned bits, wbad, wpos;
-    uint32_t gmax;
-} vstate;
-
-/* Inlined with m == VBLOCK, the loops have a fixed trip count and -O2 vectorises them. */
-static inline void check_block(const uint8_t *y, const uint8_t *yh, const int32_t *g,
-                               const double *w, size_t m, vstate *v)
-{
-    unsigned bits = 0;
-    uint32_t gmax = 0;
-    uint64_t wbad = 0, wpos = 0;
-    for (size_t k = 0; k < m; k++) bits |= (unsigned)(y[k] | yh[k]);
-    for (size_t k = 0; k < m; k++) gmax = (uint32_t)g[k] > gmax ? (uint32_t)g[k] : gmax;
-    if (w)
-        for (size_t k = 0; k < m; k++) {
-            /* On the bits, with shifts and adds only, so that -O2 vectorises it with SSE2:
-             * NaN and inf have an all-ones exponent; a negative weight has the sign set and is
-             * not -0.0 (which audit.c accepts: -0.0 >= 0). */
-            union {
-                double d;
-                uint64_t u;
-            } x = {w[k]};
-            uint64_t mag = x.u << 1;
-            uint64_t nan_inf = ((x.u >> 52 & 0x7ff) + 1) >> 11;
-            uint64_t neg = (x.u >> 63) & ((mag | (0 - mag)) >> 63);
-            wbad |= nan_inf | neg;
-            wpos |= mag;
-        }
-    v->bits |= bits;
-    v->wbad |= wbad != 0;
-    v->wpos |= wpos != 0;
-    if (gmax > v->gmax) v->gmax = gmax;
-}
-
-static int chunk_invalid(size_t lo, size_t hi, const dataset *d, const double *w, int *pos)
-{
-    vstate v = {0, 0, 0, 0};
-    for (size_t b = lo; b < hi; b += VBLOCK) {
-        const double *wb = w ? w + b : NULL;
-        if (hi - b >= VBLOCK) check_block(d->y + b, d->yhat + b, d->group + b, wb, VBLOCK, &v);
-        else check_block(d->y + b, d->yhat + b, d->group + b, wb, hi - b, &v);
-    }
-    *pos = v.wpos != 0;
-    return v.bits > 1 || v.gmax >= d->G || v.wbad;
-}
-
-/* The proposed validation flags exactly what audit.c's loop flags. Returns the number of misses. */
+/* The proposed validation (fairc_kernel_chunk_checked) rejects exactly what audit.c's loop
+ * rejects, on both kernel paths (local tables; plain loops for a score or G > 256), and when it
+ * accepts, its sums equal fairc_kernel_chunk's bit for bit. Returns the number of failures. */
 static int check_validation(void)
 {
-    enum { N = 3000, G = 5 };
-    dataset d;
-    make_data(&d, N, G, 7);
+    enum { N = 3000 };
     struct {
-        int what;      /* 0 y, 1 yhat, 2 group, 3 weight */
+        int what; /* 0 y, 1 yhat, 2 group, 3 weight, 4 score */
         double value;
         int invalid;
-    } cases[] = {{0, 2, 1}, {1, 255, 1}, {2, -1, 1}, {2, G, 1}, {2, G - 1, 0}, {3, -1, 1},
-                 {3, -0x1p-1074, 1}, {3, NAN, 1}, {3, -NAN, 1}, {3, INFINITY, 1}, {3, -INFINITY, 1},
-                 {3, -0.0, 0}, {3, 0x1p-1074, 0}, {3, DBL_MAX, 0}, {3, 0, 0}};
-    int bad = 0;
+    } cases[] = {{0, 2, 1}, {1, 255, 1}, {2, -1, 1}, {2, 1e6, 1}, {2, 0, 0}, {3, -1, 1},
+                 {3, -0x1p-1074, 1}, {3, NAN, 1}, {3, -NAN, 1}, {3, INFINITY, 1},
+                 {3, -INFINITY, 1}, {3, -0.0, 0}, {3, 0x1p-1074, 0}, {3, DBL_MAX, 0}, {3, 0, 0},
+                 {4, NAN, 1}, {4, -INFINITY, 1}, {4, -1e300, 0}};
     size_t rows[] = {0, 1023, 1024, 2047, N - 1}; /* block starts and ends, the tail */
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
-        for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
-            size_t i = rows[k];
-            uint8_t y = d.y[i], yh = d.yhat[i];
-            int32_t g = d.group[i];
-            double w = d.w[i];
-            if (cases[c].what == 0) d.y[i] = (uint8_t)cases[c].value;
-            if (cases[c].what == 1) d.yhat[i] = (uint8_t)cases[c].value;
-            if (cases[c].what == 2) d.group[i] = (int32_t)cases[c].value;
-            if (cases[c].what == 3) d.w[i] = cases[c].value;
-            double total;
-            int pos, old = validate_like_audit(&d, d.w, &total) != 0;
-            int proposed = chunk_invalid(0, N, &d, d.w, &pos) != 0;
-            if (old != cases[c].invalid || proposed != old || (!old && pos != (total > 0))) bad++;
-            d.y[i] = y, d.yhat[i] = yh, d.group[i] = g, d.w[i] = w;
-        }
-    /* All weights zero (and one -0.0): "the weights sum to 0". */
-    for (size_t i = 0; i < N; i++) d.w[i] = 0;
-    d.w[17] = -0.0;
-    int pos;
-    if (chunk_invalid(0, N, &d, d.w, &pos) != 0 || pos != 0) bad++;
-    if (bad) fprintf(stderr, "kernel_bench: the proposed validation disagrees with audit.c's in %d cases\n", bad);
-    free_data(&d);
+    size_t groups[] = {5, 300};
+    int bad = 0;
+    for (size_t gi = 0; gi < 2; gi++) {
+        size_t G = groups[gi];
+        dataset d;
+        make_data(&d, N, G, 7 + gi);
+        fairc_group_acc *a = xmalloc(G * sizeof *a), *b = xmalloc(G * sizeof *b);
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+            for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+                size_t i = rows[k];
+                uint8_t y = d.y[i], yh = d.yhat[i];
+                int32_t g = d.group[i];
+                double w = d.w[i], sc = d.score[i];
+                switch (cases[c].what) {
+                case 0: d.y[i] = (uint8_t)cases[c].value; break;
+                case 1: d.yhat[i] = (uint8_t)cases[c].value; break;
+                case 2: d.group[i] = cases[c].value >= (double)G ? (int32_t)G : (int32_t)cases[c].value; break;
+                case 3: d.w[i] = cases[c].value; break;
+                default: d.score[i] = cases[c].value;
+                }
+                const double *score = cases[c].what == 4 ? d.score : NULL;
+                double total;
+                int old = validate_like_audit(&d, d.w, &total) != 0 ||
+                          (score && !isfinite(score[i]));
+                memset(a, 0, G * sizeof *a);
+                memset(b, 0, G * sizeof *b);
+                int pos = 0;
+                int proposed = fairc_kernel_chunk_checked(0, N, d.y, d.yhat, score, d.w, d.group, G,
+                                                          b, &pos) != 0;
+                if (old != cases[c].invalid || proposed != old) bad++;
+                if (!old) {
+                    fairc_kernel_chunk(0, N, d.y, d.yhat, score, d.w, d.group, G, a);
+                    if (memcmp(a, b, G * sizeof *a) != 0 || pos != (total > 0)) bad++;
+                }
+                d.y[i] = y, d.yhat[i] = yh, d.group[i] = g, d.w[i] = w, d.score[i] = sc;
+            }
+        /* All weights zero (one of them -0.0): valid, but "the weights sum to 0". */
+        for (size_t i = 0; i < N; i++) d.w[i] = 0;
+        d.w[17] = -0.0;
+        int pos = 0;
+        memset(b, 0, G * sizeof *b);
+        if (fairc_kernel_chunk_checked(0, N, d.y, d.yhat, NULL, d.w, d.group, G, b, &pos) != 0 || pos)
+            bad++;
+        free(a);
+        free(b);
+        free_data(&d);
+    }
+    if (bad) fprintf(stderr, "kernel_bench: fairc_kernel_chunk_checked disagrees with audit.c's checks in %d cases\n", bad);
     return bad;
 }
 
 /* The chunked kernel as fairc_audit_arrays runs it (partials per chunk, threads over chunks);
- * with fused != 0, each chunk is validated first as proposed above. */
-static int kernel_all_chunks(const dataset *d, const double *w, int threads, int fused,
+ * with checked != 0, fairc_kernel_chunk_checked validates the rows as it goes. */
+static int kernel_all_chunks(const dataset *d, const double *w, int threads, int checked,
                              fairc_group_acc *part)
 {
     size_t n_chunks = (d->n + FAIRC_CHUNK_ROWS - 1) / FAIRC_CHUNK_ROWS;
@@ -271,15 +255,17 @@ static int kernel_all_chunks(const dataset *d, const double *w, int threads, int
 #endif
     for (size_t c = 0; c < n_chunks; c++) {
         size_t lo = c * FAIRC_CHUNK_ROWS, hi = lo + FAIRC_CHUNK_ROWS < d->n ? lo + FAIRC_CHUNK_ROWS : d->n;
-        int p = 0;
-        if (fused && chunk_invalid(lo, hi, d, w, &p)) {
-            bad |= 1;
+        if (!checked) {
+            fairc_kernel_chunk(lo, hi, d->y, d->yhat, NULL, w, d->group, d->G, part + c * d->G);
             continue;
         }
+        int p = 0;
+        if (fairc_kernel_chunk_checked(lo, hi, d->y, d->yhat, NULL, w, d->group, d->G,
+                                       part + c * d->G, &p) != 0)
+            bad |= 1;
         pos |= p;
-        fairc_kernel_chunk(lo, hi, d->y, d->yhat, NULL, w, d->group, d->G, part + c * d->G);
     }
-    return bad || (fused && w && !pos) ? -1 : 0;
+    return bad || (checked && w && !pos) ? -1 : 0;
 }
 
 /* One fairc_audit_arrays call; *seconds gets its time, *json (when not NULL) the report. */
@@ -352,9 +338,14 @@ int main(int argc, char **argv)
     int bad = 0;
     static const size_t gs[] = {1, 2, 8, 37, 256, 257, 5000};
     for (size_t k = 0; k < sizeof gs / sizeof gs[0]; k++) bad += check_kernel(gs[k], 42 + k);
-    bad += check_validation();
+    int have_checked = fairc_kernel_chunk_checked != NULL;
+    if (have_checked) bad += check_validation();
     if (bad) return 1;
-    printf("check: the proposed validation rejects what audit.c rejects (15 cases x 5 rows)\n");
+    if (have_checked)
+        printf("check: fairc_kernel_chunk_checked rejects what audit.c rejects and sums as "
+               "fairc_kernel_chunk (18 cases x 5 rows x 2 kernel paths)\n");
+    else
+        printf("kernel_bench: this kernel.c has no fairc_kernel_chunk_checked: not timed\n");
     printf("check: fairc_kernel_chunk equals the per-row reference bit for bit "
            "(unweighted/weighted, with/without score, G in 1..5000, 9 row ranges)\n");
 
@@ -364,8 +355,8 @@ int main(int argc, char **argv)
     fairc_group_acc *part = xmalloc(n_chunks * G * sizeof *part);
     size_t in_bytes[2] = {n * (1 + 1 + sizeof(int32_t)), n * (1 + 1 + sizeof(int32_t) + sizeof(double))};
 
-    /* 1 and 2 threads give the same report (SPEC §1.7), and the proposed validation accepts the
-     * data: checked before timing. */
+    /* 1 and 2 threads give the same report (SPEC §1.7), and the checked kernel accepts the data:
+     * checked before timing. */
     for (int wt = 0; wt <= 1; wt++) {
         const double *w = wt ? d.w : NULL;
         char *j1 = NULL, *j2 = NULL;
@@ -377,8 +368,8 @@ int main(int argc, char **argv)
         }
         free(j1);
         free(j2);
-        if (kernel_all_chunks(&d, w, 1, 1, part) != 0) {
-            fprintf(stderr, "kernel_bench: the proposed validation rejects valid data\n");
+        if (have_checked && kernel_all_chunks(&d, w, 1, 1, part) != 0) {
+            fprintf(stderr, "kernel_bench: fairc_kernel_chunk_checked rejects valid data\n");
             return 1;
         }
     }
@@ -390,10 +381,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < bw_bytes; i++) buf[i] = (unsigned char)(i * 131u);
     uint64_t sink = 0;
     double bw[MAX_T + 1], bw_same[2][MAX_T + 1];
-    double t_audit[2][MAX_T + 1], t_kernel[2][MAX_T + 1], t_fused[2][MAX_T + 1], t_valid[2];
+    double t_audit[2][MAX_T + 1], t_kernel[2][MAX_T + 1], t_checked[2][MAX_T + 1], t_valid[2];
     for (int k = 0; k <= MAX_T; k++) {
         bw[k] = bw_same[0][k] = bw_same[1][k] = 1e30;
-        for (int wt = 0; wt <= 1; wt++) t_audit[wt][k] = t_kernel[wt][k] = t_fused[wt][k] = 1e30;
+        for (int wt = 0; wt <= 1; wt++) t_audit[wt][k] = t_kernel[wt][k] = t_checked[wt][k] = 1e30;
     }
     t_valid[0] = t_valid[1] = 1e30;
     double total = 0;
@@ -414,9 +405,11 @@ int main(int argc, char **argv)
                 t0 = now();
                 kernel_all_chunks(&d, w, (int)t, 0, part);
                 KEEP_MIN(t_kernel[wt][t], now() - t0);
-                t0 = now();
-                if (kernel_all_chunks(&d, w, (int)t, 1, part) != 0) return 1;
-                KEEP_MIN(t_fused[wt][t], now() - t0);
+                if (have_checked) {
+                    t0 = now();
+                    if (kernel_all_chunks(&d, w, (int)t, 1, part) != 0) return 1;
+                    KEEP_MIN(t_checked[wt][t], now() - t0);
+                }
             }
             double t0 = now();
             if (validate_like_audit(&d, w, &total) != 0) return 1;
@@ -438,17 +431,20 @@ int main(int argc, char **argv)
     }
     for (int wt = 0; wt <= 1; wt++)
         for (size_t t = 1; t <= max_threads; t++) {
-            double ref = gbs(bw_bytes, bw[t]);
+            double ref = gbs(bw_bytes, bw[t]), ta = t_audit[wt][t], tk = t_kernel[wt][t];
+            double tc = t_checked[wt][t];
+            size_t by = in_bytes[wt];
             const char *what = wt ? "weighted" : "unweighted";
-            printf("kernel n=%zu G=%zu %s threads=%zu: fairc_audit_arrays %.4f s; kernel alone %.4f s; "
-                   "serial input validation of audit.c %.4f s; proposed fused validation+kernel %.4f s\n",
-                   n, G, what, t, t_audit[wt][t], t_kernel[wt][t], t_valid[wt], t_fused[wt][t]);
-            printf("bandwidth %s threads=%zu: read %.1f GB/s; fairc_audit_arrays %.1f GB/s (%.0f%%), "
-                   "kernel alone %.1f GB/s (%.0f%%), proposed fused %.1f GB/s (%.0f%%) [input %.0f MB]\n",
-                   what, t, ref, gbs(in_bytes[wt], t_audit[wt][t]),
-                   100 * gbs(in_bytes[wt], t_audit[wt][t]) / ref, gbs(in_bytes[wt], t_kernel[wt][t]),
-                   100 * gbs(in_bytes[wt], t_kernel[wt][t]) / ref, gbs(in_bytes[wt], t_fused[wt][t]),
-                   100 * gbs(in_bytes[wt], t_fused[wt][t]) / ref, (double)in_bytes[wt] / 1e6);
+            printf("kernel n=%zu G=%zu %s threads=%zu: fairc_audit_arrays %.4f s; kernel alone "
+                   "%.4f s; serial input validation of audit.c %.4f s", n, G, what, t, ta, tk,
+                   t_valid[wt]);
+            if (have_checked) printf("; checked kernel (proposed for audit.c) %.4f s", tc);
+            printf("\nbandwidth %s threads=%zu: read %.1f GB/s, fairc_audit_arrays %.1f GB/s (%.0f%%), "
+                   "kernel alone %.1f GB/s (%.0f%%)", what, t, ref, gbs(by, ta),
+                   100 * gbs(by, ta) / ref, gbs(by, tk), 100 * gbs(by, tk) / ref);
+            if (have_checked)
+                printf(", checked kernel %.1f GB/s (%.0f%%)", gbs(by, tc), 100 * gbs(by, tc) / ref);
+            printf(" [input %.0f MB]\n", (double)by / 1e6);
         }
     (void)total;
     free(part);

@@ -782,21 +782,15 @@ FAIRC_API int fairc_audit_arrays(size_t N, const uint8_t *y, const uint8_t *yhat
     if (!y || !yhat || !group || !group_names) return fairc_fail(st, FAIRC_EINVAL, "y, yhat, group and group_names are required");
     if (opt->bootstrap == 1 || !(opt->ci > 0 && opt->ci < 1) || opt->min_group_size < 0)
         return fairc_fail(st, FAIRC_EINVAL, "bootstrap must be 0 or >= 2, ci in (0, 1), min_group_size >= 0");
-    /* Validate the arrays first, so the parallel loop cannot fail. */
-    fairc_ksum W = {0, 0};
-    for (size_t i = 0; i < N; i++) {
-        if (y[i] > 1 || yhat[i] > 1) return fairc_fail(st, FAIRC_EINVAL, "row %zu: y and yhat must be 0 or 1", i);
-        if (group[i] < 0 || (size_t)group[i] >= G) return fairc_fail(st, FAIRC_EINVAL, "row %zu: group %d is not in 0..%zu", i, (int)group[i], G - 1);
-        if (w && !(w[i] >= 0 && isfinite(w[i]))) return fairc_fail(st, FAIRC_EINVAL, "row %zu: weight must be finite and >= 0", i);
-        if (score && !isfinite(score[i])) return fairc_fail(st, FAIRC_EINVAL, "row %zu: score must be finite", i);
-        if (w) fairc_ksum_add(&W, w[i]);
-    }
-    if (w && !(fairc_ksum_value(&W) > 0)) return fairc_fail(st, FAIRC_EINVAL, "the weights sum to 0");
     size_t n_chunks = (N + FAIRC_CHUNK_ROWS - 1) / FAIRC_CHUNK_ROWS;
     fairc_group_acc *part = calloc(n_chunks * G, sizeof *part);
     fairc_confusion *cells = calloc(G, sizeof *cells);
     fairc_audit_report *r = calloc(1, sizeof *r);
-    if (!part || !cells || !r) {
+    char *chunk_bad = calloc(n_chunks, 1);
+    int *chunk_wpos = calloc(n_chunks, sizeof *chunk_wpos);
+    if (!part || !cells || !r || !chunk_bad || !chunk_wpos) {
+        free(chunk_bad);
+        free(chunk_wpos);
         free(part);
         free(cells);
         free(r);
@@ -809,7 +803,32 @@ FAIRC_API int fairc_audit_arrays(size_t N, const uint8_t *y, const uint8_t *yhat
 #endif
     for (size_t c = 0; c < n_chunks; c++) {
         size_t lo = c * FAIRC_CHUNK_ROWS, hi = lo + FAIRC_CHUNK_ROWS < N ? lo + FAIRC_CHUNK_ROWS : N;
-        fairc_kernel_chunk(lo, hi, y, yhat, score, w, group, G, part + c * G);
+        chunk_bad[c] = (char)(fairc_kernel_chunk_checked(lo, hi, y, yhat, score, w, group, G,
+                                                         part + c * G, &chunk_wpos[c]) != 0);
+    }
+    /* The kernel checks every row as it reads it (one pass over memory, in parallel); only when
+     * a chunk failed does the serial loop run, to name the first bad row. */
+    int any_bad = 0, w_pos = 0;
+    for (size_t c = 0; c < n_chunks; c++) {
+        any_bad |= chunk_bad[c];
+        w_pos |= chunk_wpos[c];
+    }
+    free(chunk_bad);
+    free(chunk_wpos);
+    int bad_rc = FAIRC_OK;
+    for (size_t i = 0; any_bad && bad_rc == FAIRC_OK && i < N; i++) {
+        if (y[i] > 1 || yhat[i] > 1) bad_rc = fairc_fail(st, FAIRC_EINVAL, "row %zu: y and yhat must be 0 or 1", i);
+        else if (group[i] < 0 || (size_t)group[i] >= G) bad_rc = fairc_fail(st, FAIRC_EINVAL, "row %zu: group %d is not in 0..%zu", i, (int)group[i], G - 1);
+        else if (w && !(w[i] >= 0 && isfinite(w[i]))) bad_rc = fairc_fail(st, FAIRC_EINVAL, "row %zu: weight must be finite and >= 0", i);
+        else if (score && !isfinite(score[i])) bad_rc = fairc_fail(st, FAIRC_EINVAL, "row %zu: score must be finite", i);
+    }
+    if (bad_rc == FAIRC_OK && any_bad) bad_rc = fairc_fail(st, FAIRC_EINVAL, "invalid input rows");
+    if (bad_rc == FAIRC_OK && w && !w_pos) bad_rc = fairc_fail(st, FAIRC_EINVAL, "the weights sum to 0");
+    if (bad_rc != FAIRC_OK) {
+        free(part);
+        free(cells);
+        free(r);
+        return bad_rc;
     }
     /* Combine chunk partials in chunk order: the same result for every thread count. */
     for (size_t g = 0; g < G; g++) {

@@ -18,6 +18,7 @@
  * or more groups take the plain loops. */
 #include "metrics.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -37,11 +38,99 @@ static void block_index(size_t lo, const uint8_t *y, const uint8_t *yhat, const 
         idx[k] = (uint32_t)gb[k] * 4u + 2u * (uint32_t)yb[k] + (uint32_t)hb[k];
 }
 
-static void tail_index(size_t lo, size_t m, const uint8_t *y, const uint8_t *yhat,
-                       const int32_t *group, uint32_t *idx)
+/* The same, for fairc_kernel_chunk_checked: on the way it ORs y | yhat into *bits and takes the
+ * largest group as unsigned into *gmax, so that the block can be checked (values > 1, groups < 0
+ * or >= G) before its indices are used. Apart from block_index, which would be ~25% slower. */
+static void block_index_checked(size_t lo, const uint8_t *y, const uint8_t *yhat,
+                                const int32_t *group, uint32_t *idx, unsigned *bits,
+                                uint32_t *gmax)
 {
-    for (size_t k = 0; k < m; k++)
-        idx[k] = (uint32_t)group[lo + k] * 4u + 2u * (uint32_t)y[lo + k] + (uint32_t)yhat[lo + k];
+    const uint8_t *yb = y + lo, *hb = yhat + lo;
+    const int32_t *gb = group + lo;
+    unsigned b = 0;
+    uint32_t gm = 0;
+    for (size_t k = 0; k < BLOCK; k++) {
+        uint32_t g = (uint32_t)gb[k];
+        idx[k] = g * 4u + 2u * (uint32_t)yb[k] + (uint32_t)hb[k];
+        b |= (unsigned)(yb[k] | hb[k]);
+        gm = g > gm ? g : gm;
+    }
+    *bits = b;
+    *gmax = gm;
+}
+
+/* Fewer than BLOCK rows (or the plain loops' checks), with the same checks. */
+static void tail_index(size_t lo, size_t m, const uint8_t *y, const uint8_t *yhat,
+                       const int32_t *group, uint32_t *idx, unsigned *bits, uint32_t *gmax)
+{
+    unsigned b = 0;
+    uint32_t gm = 0;
+    for (size_t k = 0; k < m; k++) {
+        uint32_t g = (uint32_t)group[lo + k];
+        idx[k] = g * 4u + 2u * (uint32_t)y[lo + k] + (uint32_t)yhat[lo + k];
+        b |= (unsigned)(y[lo + k] | yhat[lo + k]);
+        gm = g > gm ? g : gm;
+    }
+    *bits = b;
+    *gmax = gm;
+}
+
+/* Validity of doubles, for fairc_kernel_chunk_checked: tested on their bits with adds and ors,
+ * so that -O2 vectorises the loops with SSE2 (double compares feeding integer flags do not, nor,
+ * with GCC 12, do some other forms: each loop below was checked with -fopt-info-vec). */
+typedef struct {
+    int bad; /* a NaN or infinity, or a negative weight */
+    int pos; /* a weight > 0 */
+} dcheck;
+
+static inline uint64_t bits_of(double d)
+{
+    union {
+        double d;
+        uint64_t u;
+    } x = {d};
+    return x.u;
+}
+
+#define EXP_ONE 0x0010000000000000u /* 2^52: adding it carries an all-ones exponent into bit 63 */
+#define NO_SIGN 0x7fffffffffffffffu
+
+/* Bit 63 of u | (u + 2^52) is set iff the sign is set or the exponent is all ones (NaN, inf).
+ * A fixed trip count, which -O2 vectorises. */
+static uint64_t weight_flags_block(const double *w)
+{
+    uint64_t any = 0;
+    for (size_t k = 0; k < BLOCK; k++) {
+        uint64_t u = bits_of(w[k]);
+        any |= u | (u + EXP_ONE);
+    }
+    return any;
+}
+
+/* Weights must be finite and >= 0, -0.0 included (as `w >= 0` accepts it): the fast test fires
+ * on a bad weight or a -0.0, and only then are the weights tested exactly. */
+static void check_weights(const double *w, size_t m, dcheck *c)
+{
+    uint64_t any = 0;
+    if (m == BLOCK) {
+        any = weight_flags_block(w);
+    } else {
+        for (size_t k = 0; k < m; k++) {
+            uint64_t u = bits_of(w[k]);
+            any |= u | (u + EXP_ONE);
+        }
+    }
+    if (any >> 63)
+        for (size_t k = 0; k < m; k++)
+            if (!(w[k] >= 0 && w[k] <= DBL_MAX)) c->bad = 1;
+}
+
+/* Scores must be finite: without the sign, an all-ones exponent carries into bit 63. */
+static inline void check_scores(const double *s, size_t m, dcheck *c)
+{
+    uint64_t any = 0;
+    for (size_t k = 0; k < m; k++) any |= (bits_of(s[k]) & NO_SIGN) + EXP_ONE;
+    if (any >> 63) c->bad = 1;
 }
 
 /* Software prefetch. On the benchmark VM one core streams ~13 GB/s with wide loads, but the
@@ -127,9 +216,11 @@ static void sum_block(const uint32_t *idx, size_t m, const double *w, uint32_t *
 }
 
 /* Up to LOCAL_GROUPS groups, no score, at most 2^30 rows: counts, and with w the weight sums,
- * added to what acc holds. */
-static void chunk_local(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
-                        const double *w, const int32_t *group, size_t G, fairc_group_acc *acc)
+ * added to what acc holds. With chk, each block is checked before its indices are used; returns
+ * -1 at the first invalid block (acc untouched), else 0. */
+static int chunk_local(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
+                       const double *w, const int32_t *group, size_t G, fairc_group_acc *acc,
+                       dcheck *chk)
 {
     uint32_t tab[4][LOCAL_CELLS];
     double S[LOCAL_CELLS], C[LOCAL_CELLS];
@@ -145,11 +236,18 @@ static void chunk_local(size_t lo, size_t hi, const uint8_t *y, const uint8_t *y
     const streams st = {y, yhat, group, w};
     for (size_t b = lo; b < hi; b += BLOCK) {
         size_t m = hi - b;
-        if (m >= BLOCK) {
-            m = BLOCK;
-            block_index(b, y, yhat, group, idx);
+        unsigned bits = 0;
+        uint32_t gmax = 0;
+        if (m < BLOCK) {
+            tail_index(b, m, y, yhat, group, idx, &bits, &gmax);
         } else {
-            tail_index(b, m, y, yhat, group, idx);
+            m = BLOCK;
+            if (chk) block_index_checked(b, y, yhat, group, idx, &bits, &gmax);
+            else block_index(b, y, yhat, group, idx);
+        }
+        if (chk) {
+            if (w) check_weights(w + b, m, chk);
+            if (bits > 1 || gmax >= G || chk->bad) return -1;
         }
         const streams *pf = b + BLOCK + PF_ROWS <= hi ? &st : NULL;
         if (w) sum_block(idx, m, w + b, tab[0], S, C, pf, b + PF_ROWS);
@@ -160,19 +258,17 @@ static void chunk_local(size_t lo, size_t hi, const uint8_t *y, const uint8_t *y
             size_t c = 4 * g + (size_t)k;
             acc[g].rows[k] += (uint64_t)tab[0][c] + tab[1][c] + tab[2][c] + tab[3][c];
             if (w) acc[g].cw[k] = (fairc_ksum){S[c], C[c]};
+            /* Weights >= 0: a sum is > 0 iff one of its weights is. */
+            if (chk && w && S[c] > 0) chk->pos = 1;
         }
+    return 0;
 }
 
-void fairc_kernel_chunk(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
-                        const double *score, const double *w, const int32_t *group, size_t G,
+/* The plain loops: a score, or more than LOCAL_GROUPS groups. */
+static void chunk_plain(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
+                        const double *score, const double *w, const int32_t *group,
                         fairc_group_acc *acc)
 {
-    if (!score && G <= LOCAL_GROUPS) {
-        const size_t piece = (size_t)1 << 30;
-        for (; hi - lo > piece; lo += piece) chunk_local(lo, lo + piece, y, yhat, w, group, G, acc);
-        chunk_local(lo, hi, y, yhat, w, group, G, acc);
-        return;
-    }
     if (!w && !score) {
         for (size_t i = lo; i < hi; i++) acc[group[i]].rows[2 * y[i] + yhat[i]]++;
         return;
@@ -188,4 +284,58 @@ void fairc_kernel_chunk(size_t lo, size_t hi, const uint8_t *y, const uint8_t *y
     }
     for (size_t i = lo; i < hi; i++)
         fairc_group_acc_add(&acc[group[i]], 2 * y[i] + yhat[i], w ? w[i] : 1.0, score[i]);
+}
+
+/* Both entry points. Pieces of at most 2^30 rows keep the uint32 counts of chunk_local exact. */
+static int kernel(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat, const double *score,
+                  const double *w, const int32_t *group, size_t G, fairc_group_acc *acc,
+                  dcheck *chk)
+{
+    if (!score && G <= LOCAL_GROUPS) {
+        const size_t piece = (size_t)1 << 30;
+        for (; hi - lo > piece; lo += piece)
+            if (chunk_local(lo, lo + piece, y, yhat, w, group, G, acc, chk) != 0) return -1;
+        return chunk_local(lo, hi, y, yhat, w, group, G, acc, chk);
+    }
+    if (chk) {
+        /* Check every row first: the plain loops index acc by group. */
+        uint32_t idx[BLOCK];
+        for (size_t b = lo; b < hi; b += BLOCK) {
+            size_t m = hi - b < BLOCK ? hi - b : BLOCK;
+            unsigned bits;
+            uint32_t gmax;
+            tail_index(b, m, y, yhat, group, idx, &bits, &gmax);
+            if (w) check_weights(w + b, m, chk);
+            if (score) check_scores(score + b, m, chk);
+            if (bits > 1 || gmax >= G || chk->bad) return -1;
+            for (size_t k = 0; w && k < m; k++)
+                if (w[b + k] > 0) chk->pos = 1;
+        }
+    }
+    chunk_plain(lo, hi, y, yhat, score, w, group, acc);
+    return 0;
+}
+
+void fairc_kernel_chunk(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
+                        const double *score, const double *w, const int32_t *group, size_t G,
+                        fairc_group_acc *acc)
+{
+    kernel(lo, hi, y, yhat, score, w, group, G, acc, NULL);
+}
+
+/* Proposed for fairc_audit_arrays, which today validates every row in a serial loop before the
+ * parallel kernel (bench/RESULTS.md): fairc_kernel_chunk on rows not validated yet, acc zeroed as
+ * there, checking each block as it is read (y, yhat in {0, 1}; group in [0, G); w finite and
+ * >= 0; score finite). Returns 0 when every row of [lo, hi) is valid, with the sums done (the same
+ * bits as fairc_kernel_chunk) and *w_pos set to 1 if a weight is > 0 (else left alone); -1 when
+ * some row is invalid, acc then unspecified: the caller finds and reports the first bad row with
+ * its own serial checks. Not in metrics.h yet: its declaration goes there when audit.c uses it. */
+int fairc_kernel_chunk_checked(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
+                               const double *score, const double *w, const int32_t *group,
+                               size_t G, fairc_group_acc *acc, int *w_pos)
+{
+    dcheck chk = {0, 0};
+    if (kernel(lo, hi, y, yhat, score, w, group, G, acc, &chk) != 0) return -1;
+    if (chk.pos) *w_pos = 1;
+    return 0;
 }

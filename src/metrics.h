@@ -73,4 +73,11 @@ void fairc_kernel_chunk(size_t lo, size_t hi, const uint8_t *y, const uint8_t *y
                         const double *score, const double *w, const int32_t *group, size_t G,
                         fairc_group_acc *acc);
 
+/* fairc_kernel_chunk that also checks each row as it reads it (y, yhat in {0, 1}; group in
+ * [0, G); w finite and >= 0; score finite): 0 when all of [lo, hi) is valid, with the same sums
+ * and *w_pos set to 1 if a weight is > 0; -1 otherwise (acc unspecified). */
+int fairc_kernel_chunk_checked(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
+                               const double *score, const double *w, const int32_t *group,
+                               size_t G, fairc_group_acc *acc, int *w_pos);
+
 #endif

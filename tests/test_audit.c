@@ -435,3 +435,48 @@ TEST(audit_unit_weights_equal_no_weights_bit_for_bit)
     fairc_audit_report_free(&r1);
     fairc_audit_report_free(&r2);
 }
+
+/* The in-memory kernel checks rows as it sums them; a bad row is named, wherever it is. */
+TEST(audit_arrays_names_the_first_bad_row)
+{
+    enum { N = 200000 };
+    uint8_t *y = calloc(N, 1), *yh = calloc(N, 1);
+    int32_t *g = calloc(N, sizeof *g);
+    double *w = malloc(N * sizeof *w), *s = malloc(N * sizeof *s);
+    for (size_t i = 0; i < N; i++) {
+        y[i] = (uint8_t)(i % 2);
+        yh[i] = (uint8_t)(i % 3 == 0);
+        g[i] = (int32_t)(i % 2);
+        w[i] = 1;
+        s[i] = 0.5;
+    }
+    const char *names[2] = {"g=a", "g=b"};
+    fairc_audit_options o;
+    fairc_audit_options_init(&o);
+    fairc_audit_report *r = NULL;
+    fairc_status st = {0};
+    y[150001] = 2;
+    CHECK(fairc_audit_arrays(N, y, yh, NULL, NULL, g, 2, names, &o, 2, &r, &st) == FAIRC_EINVAL);
+    CHECK_STR(st.message, "row 150001: y and yhat must be 0 or 1");
+    y[150001] = 1;
+    g[70000] = 2;
+    CHECK(fairc_audit_arrays(N, y, yh, NULL, NULL, g, 2, names, &o, 2, &r, &st) == FAIRC_EINVAL);
+    CHECK_STR(st.message, "row 70000: group 2 is not in 0..1");
+    g[70000] = 0;
+    w[5] = -1;
+    CHECK(fairc_audit_arrays(N, y, yh, NULL, w, g, 2, names, &o, 1, &r, &st) == FAIRC_EINVAL);
+    CHECK_STR(st.message, "row 5: weight must be finite and >= 0");
+    w[5] = 1;
+    s[N - 1] = NAN;
+    CHECK(fairc_audit_arrays(N, y, yh, s, w, g, 2, names, &o, 1, &r, &st) == FAIRC_EINVAL);
+    CHECK_STR(st.message, "row 199999: score must be finite");
+    for (size_t i = 0; i < N; i++) w[i] = 0;
+    CHECK(fairc_audit_arrays(N, y, yh, NULL, w, g, 2, names, &o, 2, &r, &st) == FAIRC_EINVAL);
+    CHECK_STR(st.message, "the weights sum to 0");
+    CHECK(r == NULL);
+    free(y);
+    free(yh);
+    free(g);
+    free(w);
+    free(s);
+}
