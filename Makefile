@@ -155,7 +155,7 @@ clean:
 PYTHON ?= /usr/bin/python3
 PYTHON_SITE ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')/dist-packages)
 .PHONY: python-test install-python uninstall-python
-python-test: $(B)/libfairc.so
+python-test: all
 	FAIRC_LIB=$(CURDIR)/$(B)/libfairc.so $(PYTHON) python/tests/run.py $(PYTESTS)
 
 install: install-python
