@@ -145,3 +145,49 @@ int cli_write_output(const char *path, const char *text)
     unlink(tmp);
     return -1;
 }
+
+int cli_read_opt(const char *cmd, int argc, char **argv, int *i, fairc_read_options *ro,
+                 cli_na_list *na, int *bad)
+{
+    const char *v;
+    if ((v = cli_opt(argc, argv, i, "--sep", bad))) {
+        if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0) ro->sep = '\t';
+        else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n' && v[0] != '\r') ro->sep = v[0];
+        else {
+            fprintf(stderr, "%s: --sep must be one character (not a quote or newline), or 'tab'\n", cmd);
+            *bad = 1;
+        }
+        return 1;
+    }
+    if ((v = cli_opt(argc, argv, i, "--na-values", bad))) {
+        na->given = 1;
+        if (*v && cli_split(v, &na->items, &na->n) != 0) *bad = 1;
+        return 1;
+    }
+    if ((v = cli_opt(argc, argv, i, "--format", bad))) {
+        if (strcmp(v, "csv") == 0) ro->format = FAIRC_FORMAT_CSV;
+        else if (strcmp(v, "arff") == 0) ro->format = FAIRC_FORMAT_ARFF;
+        else if (strcmp(v, "auto") == 0) ro->format = FAIRC_FORMAT_AUTO;
+        else {
+            fprintf(stderr, "%s: --format: '%s' is not csv, arff or auto\n", cmd, v);
+            *bad = 1;
+        }
+        return 1;
+    }
+    return *bad ? 1 : 0;
+}
+
+void cli_na_apply(const cli_na_list *na, fairc_read_options *ro)
+{
+    static const char *const nothing_missing[] = {"\x01"}; /* no field equals it */
+    if (!na->given) return;
+    ro->na_values = na->n ? (const char *const *)na->items : nothing_missing;
+    ro->n_na_values = na->n ? na->n : 1;
+}
+
+void cli_na_free(cli_na_list *na)
+{
+    for (size_t k = 0; k < na->n; k++) free(na->items[k]);
+    free(na->items);
+    memset(na, 0, sizeof *na);
+}

@@ -39,6 +39,18 @@ typedef struct cli_progress {
 void cli_progress_init(cli_progress *p, const char *what);
 int cli_progress_cb(void *user, double fraction, const char *what);
 void cli_progress_done(cli_progress *p);
+/* --sep, --na-values and --format, which every subcommand that reads data takes. cli_read_opt
+ * returns 1 when argv[*i] is one of them (its value consumed; *bad set on a bad value), else 0;
+ * cli_na_apply points ro at the tokens given (an empty --na-values: nothing is missing). */
+typedef struct cli_na_list {
+    char **items;
+    size_t n;
+    int given;
+} cli_na_list;
+int cli_read_opt(const char *cmd, int argc, char **argv, int *i, fairc_read_options *ro,
+                 cli_na_list *na, int *bad);
+void cli_na_apply(const cli_na_list *na, fairc_read_options *ro);
+void cli_na_free(cli_na_list *na);
 /* Writes text to path atomically ("-" or NULL: stdout). */
 int cli_write_output(const char *path, const char *text);
 

@@ -40,10 +40,11 @@ int cmd_decorrelate(int argc, char **argv)
     fairc_decorrelate_options_init(&o);
     fairc_read_options ro;
     fairc_read_options_init(&ro);
-    char **sens = NULL, **keep = NULL, **na = NULL;
-    size_t n_sens = 0, n_keep = 0, n_na = 0;
+    cli_na_list na_list = {0};
+    char **sens = NULL, **keep = NULL;
+    size_t n_sens = 0, n_keep = 0;
     const char *data = NULL, *out = NULL, *v;
-    int bad = 0, na_given = 0, alpha_given = 0;
+    int bad = 0, alpha_given = 0;
     for (int i = 1; i < argc && !bad; i++) {
         if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h")) {
             decorrelate_usage(stdout);
@@ -75,23 +76,8 @@ int cmd_decorrelate(int argc, char **argv)
                 fprintf(stderr, "fairc decorrelate: --unseen-group: '%s' is not error or pooled\n", v);
                 bad = 1;
             }
-        } else if ((v = cli_opt(argc, argv, &i, "--sep", &bad))) {
-            if (strcmp(v, "tab") == 0) ro.sep = '\t';
-            else if (strlen(v) == 1 && v[0] != '"') ro.sep = v[0];
-            else {
-                fprintf(stderr, "fairc decorrelate: --sep must be one character or 'tab'\n");
-                bad = 1;
-            }
-        } else if ((v = cli_opt(argc, argv, &i, "--na-values", &bad))) {
-            na_given = 1;
-            if (*v && cli_split(v, &na, &n_na) != 0) bad = 1;
-        } else if ((v = cli_opt(argc, argv, &i, "--format", &bad))) {
-            if (strcmp(v, "csv") == 0) ro.format = FAIRC_FORMAT_CSV;
-            else if (strcmp(v, "arff") == 0) ro.format = FAIRC_FORMAT_ARFF;
-            else {
-                fprintf(stderr, "fairc decorrelate: --format: '%s' is not csv or arff\n", v);
-                bad = 1;
-            }
+        } else if (cli_read_opt("fairc decorrelate", argc, argv, &i, &ro, &na_list, &bad)) {
+            /* --sep, --na-values, --format */
         } else if ((v = cli_opt(argc, argv, &i, "-o", &bad)) || (v = cli_opt(argc, argv, &i, "--output", &bad))) {
             out = v;
         } else if (bad) {
@@ -111,11 +97,7 @@ int cmd_decorrelate(int argc, char **argv)
     o.keep = (const char *const *)keep;
     o.n_keep = n_keep;
     if (o.projection_in && !alpha_given) o.alpha = NAN;
-    static const char *const nothing_missing[] = {"\x01"};
-    if (na_given) {
-        ro.na_values = n_na ? (const char *const *)na : nothing_missing;
-        ro.n_na_values = n_na ? n_na : 1;
-    }
+    cli_na_apply(&na_list, &ro);
     if (!bad && !data) {
         fprintf(stderr, "fairc decorrelate: no data file given\n");
         bad = 1;
@@ -150,9 +132,8 @@ int cmd_decorrelate(int argc, char **argv)
     }
     for (size_t k = 0; k < n_sens; k++) free(sens[k]);
     for (size_t k = 0; k < n_keep; k++) free(keep[k]);
-    for (size_t k = 0; k < n_na; k++) free(na[k]);
+    cli_na_free(&na_list);
     free(sens);
     free(keep);
-    free(na);
     return exit_code;
 }

@@ -130,10 +130,11 @@ int cmd_postprocess(int argc, char **argv)
     fairc_postprocess_options_init(&o);
     fairc_read_options ro;
     fairc_read_options_init(&ro);
-    char **pos = NULL, **sens = NULL, **na = NULL;
-    size_t n_pos = 0, n_sens = 0, n_na = 0;
+    cli_na_list na_list = {0};
+    char **pos = NULL, **sens = NULL;
+    size_t n_pos = 0, n_sens = 0;
     const char *data = NULL, *out = NULL, *base_path = NULL, *v;
-    int bad = 0, na_given = 0, quiet = 0;
+    int bad = 0, quiet = 0;
     for (int i = 1; i < argc && !bad; i++) {
         if (cli_flag(argv, i, "--help") || cli_flag(argv, i, "-h")) {
             postprocess_usage(stdout);
@@ -158,23 +159,8 @@ int cmd_postprocess(int argc, char **argv)
             o.drop_missing_label = 1;
         } else if (cli_flag(argv, i, "--quiet") || cli_flag(argv, i, "-q")) {
             quiet = 1;
-        } else if ((v = cli_opt(argc, argv, &i, "--sep", &bad))) {
-            if (strcmp(v, "tab") == 0) ro.sep = '\t';
-            else if (strlen(v) == 1 && v[0] != '"') ro.sep = v[0];
-            else {
-                fprintf(stderr, "fairc postprocess: --sep must be one character or 'tab'\n");
-                bad = 1;
-            }
-        } else if ((v = cli_opt(argc, argv, &i, "--na-values", &bad))) {
-            na_given = 1;
-            if (*v && cli_split(v, &na, &n_na) != 0) bad = 1;
-        } else if ((v = cli_opt(argc, argv, &i, "--format", &bad))) {
-            if (strcmp(v, "csv") == 0) ro.format = FAIRC_FORMAT_CSV;
-            else if (strcmp(v, "arff") == 0) ro.format = FAIRC_FORMAT_ARFF;
-            else {
-                fprintf(stderr, "fairc postprocess: --format: '%s' is not csv or arff\n", v);
-                bad = 1;
-            }
+        } else if (cli_read_opt("fairc postprocess", argc, argv, &i, &ro, &na_list, &bad)) {
+            /* --sep, --na-values, --format */
         } else if ((v = cli_opt(argc, argv, &i, "-o", &bad)) || (v = cli_opt(argc, argv, &i, "--output", &bad))) {
             out = v;
         } else if (bad) {
@@ -193,11 +179,7 @@ int cmd_postprocess(int argc, char **argv)
     o.n_pos_labels = n_pos;
     o.sensitive = (const char *const *)sens;
     o.n_sensitive = n_sens;
-    static const char *const nothing_missing[] = {"\x01"};
-    if (na_given) {
-        ro.na_values = n_na ? (const char *const *)na : nothing_missing;
-        ro.n_na_values = n_na ? n_na : 1;
-    }
+    cli_na_apply(&na_list, &ro);
     if (!bad && !data) {
         fprintf(stderr, "fairc postprocess: no data file given\n");
         bad = 1;
@@ -259,9 +241,8 @@ int cmd_postprocess(int argc, char **argv)
     free(command);
     for (size_t k = 0; k < n_pos; k++) free(pos[k]);
     for (size_t k = 0; k < n_sens; k++) free(sens[k]);
-    for (size_t k = 0; k < n_na; k++) free(na[k]);
+    cli_na_free(&na_list);
     free(pos);
     free(sens);
-    free(na);
     return exit_code;
 }

@@ -428,6 +428,7 @@ int cmd_train(int argc, char **argv)
     fairc_train_options_init(&o);
     fairc_read_options ro;
     fairc_read_options_init(&ro);
+    cli_na_list na_list = {0};
     fairc_reduction_options red;
     fairc_reduction_options_init(&red);
     unsigned long red_given = 0;
@@ -440,10 +441,10 @@ int cmd_train(int argc, char **argv)
     fairc_threshold_options thr;
     fairc_threshold_options_init(&thr);
     const char *write_weights = NULL;
-    char **pos = NULL, **sens = NULL, **drop = NULL, **na = NULL;
-    size_t n_pos = 0, n_sens = 0, n_drop = 0, n_na = 0;
+    char **pos = NULL, **sens = NULL, **drop = NULL;
+    size_t n_pos = 0, n_sens = 0, n_drop = 0;
     const char *data = NULL, *out = NULL, *v;
-    int bad = 0, na_given = 0, quiet = 0, hint = 1, given = 0, alpha_given = 0;
+    int bad = 0, quiet = 0, hint = 1, given = 0, alpha_given = 0;
     double alpha = 0;
     for (int i = 1; i < argc && !bad; i++) {
         uint64_t u = 0;
@@ -579,23 +580,8 @@ int cmd_train(int argc, char **argv)
         } else if ((v = cli_opt(argc, argv, &i, "--threads", &bad))) {
             if (cli_u64("--threads", v, &u) != 0 || u > 1024) bad = 1;
             else o.threads = (int)u;
-        } else if ((v = cli_opt(argc, argv, &i, "--sep", &bad))) {
-            if (strcmp(v, "tab") == 0) ro.sep = '\t';
-            else if (strlen(v) == 1 && v[0] != '"') ro.sep = v[0];
-            else {
-                fprintf(stderr, "fairc train: --sep must be one character or 'tab'\n");
-                bad = 1;
-            }
-        } else if ((v = cli_opt(argc, argv, &i, "--na-values", &bad))) {
-            na_given = 1;
-            if (*v && cli_split(v, &na, &n_na) != 0) bad = 1;
-        } else if ((v = cli_opt(argc, argv, &i, "--format", &bad))) {
-            if (strcmp(v, "csv") == 0) ro.format = FAIRC_FORMAT_CSV;
-            else if (strcmp(v, "arff") == 0) ro.format = FAIRC_FORMAT_ARFF;
-            else {
-                fprintf(stderr, "fairc train: --format: '%s' is not csv or arff\n", v);
-                bad = 1;
-            }
+        } else if (cli_read_opt("fairc train", argc, argv, &i, &ro, &na_list, &bad)) {
+            /* --sep, --na-values, --format */
         } else if ((v = cli_opt(argc, argv, &i, "-o", &bad)) || (v = cli_opt(argc, argv, &i, "--output", &bad))) {
             out = v;
         } else if (bad) {
@@ -616,11 +602,7 @@ int cmd_train(int argc, char **argv)
     o.n_sensitive = n_sens;
     o.drop = (const char *const *)drop;
     o.n_drop = n_drop;
-    static const char *const nothing_missing[] = {"\x01"};
-    if (na_given) {
-        ro.na_values = n_na ? (const char *const *)na : nothing_missing;
-        ro.n_na_values = n_na ? n_na : 1;
-    }
+    cli_na_apply(&na_list, &ro);
     /* --alpha is the ridge strength of linear regression, or the penalty weight */
     if (alpha_given && o.mitigate == FAIRC_MITIGATE_PENALTY) o.fair_alpha = alpha;
     else if (alpha_given) o.alpha = alpha;
@@ -754,10 +736,9 @@ int cmd_train(int argc, char **argv)
     for (size_t k = 0; k < n_pos; k++) free(pos[k]);
     for (size_t k = 0; k < n_sens; k++) free(sens[k]);
     for (size_t k = 0; k < n_drop; k++) free(drop[k]);
-    for (size_t k = 0; k < n_na; k++) free(na[k]);
+    cli_na_free(&na_list);
     free(pos);
     free(sens);
     free(drop);
-    free(na);
     return exit_code;
 }
