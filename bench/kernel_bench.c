@@ -5,9 +5,11 @@
  *     src/metrics.h), for every input shape, several group counts and odd chunk ends;
  *  3. fairc_audit_arrays on N rows, G groups (unweighted, weighted; 1 and 2 threads), best of R,
  *     split into its parts: the serial input validation of src/audit.c (replicated here), and
- *     the chunked kernel alone; and the chunked fairc_kernel_chunk_checked, which validates the
- *     rows as it sums them (proposed to replace audit.c's serial loop; checked first to reject
- *     exactly what that loop rejects). Effective bandwidth = input bytes / time.
+ *     the chunked kernel alone (fairc_kernel_chunk), the chunked fairc_kernel_chunk_checked,
+ *     which validates the rows as it sums them (what fairc_audit_arrays runs since commit
+ *     a07fbce; checked first to reject exactly what audit.c's serial checks reject), and, for
+ *     comparison, the serial validation pass audit.c ran before a07fbce (replicated here).
+ *     Effective bandwidth = input bytes / time.
  *
  * Usage: kernel_bench [--rows N] [--groups G] [--repeats R] [--bw-mib M] [--threads T]
  * Links with build/libfairc.a (fairc_kernel_chunk is internal: hidden in libfairc.so). */
@@ -26,9 +28,8 @@
 #include <omp.h>
 #endif
 
-/* Proposed in src/kernel.c for fairc_audit_arrays; declared here until src/metrics.h does. Weak,
- * so that bench/kernel_ab can link an older kernel.c without it (the checked parts are then
- * skipped). */
+/* Declared again, weak, so that bench/kernel_ab can link an older kernel.c without it (the
+ * checked parts are then skipped). */
 #if defined(__GNUC__)
 __attribute__((weak))
 #endif
@@ -161,7 +162,8 @@ static int check_kernel(size_t G, uint64_t seed)
 
 /* ---- the parts of fairc_audit_arrays --------------------------------------------------------- */
 
-/* The input validation loop of fairc_audit_arrays (src/audit.c), replicated to time it alone. */
+/* The serial validation pass fairc_audit_arrays (src/audit.c) ran before the kernel until commit
+ * a07fbce, replicated: timed for comparison, and the reference for what must be rejected. */
 static int validate_like_audit(const dataset *d, const double *w, double *total)
 {
     fairc_ksum W = {0, 0};
@@ -175,17 +177,17 @@ static int validate_like_audit(const dataset *d, const double *w, double *total)
     return 0;
 }
 
-/* The proposed validation (fairc_kernel_chunk_checked) rejects exactly what audit.c's loop
- * rejects, on both kernel paths (local tables; plain loops for a score or G > 256), and when it
+/* fairc_kernel_chunk_checked rejects exactly what audit.c's serial checks reject, on both kernel paths (local tables; plain loops for a score or G > 256), and when it
  * accepts, its sums equal fairc_kernel_chunk's bit for bit. Returns the number of failures. */
 static int check_validation(void)
 {
     enum { N = 3000 };
     struct {
-        int what; /* 0 y, 1 yhat, 2 group, 3 weight, 4 score */
+        int what; /* 0 y, 1 yhat, 2 group (1e6 stands for G), 3 weight, 4 score, 5 group G - 1 */
         double value;
         int invalid;
-    } cases[] = {{0, 2, 1}, {1, 255, 1}, {2, -1, 1}, {2, 1e6, 1}, {2, 0, 0}, {3, -1, 1},
+    } cases[] = {{0, 2, 1}, {1, 255, 1}, {2, -1, 1}, {2, 1e6, 1}, {2, 0, 0}, {5, 0, 0},
+                 {2, INT32_MIN, 1}, {2, INT32_MAX, 1}, {3, -1, 1},
                  {3, -0x1p-1074, 1}, {3, NAN, 1}, {3, -NAN, 1}, {3, INFINITY, 1},
                  {3, -INFINITY, 1}, {3, -0.0, 0}, {3, 0x1p-1074, 0}, {3, DBL_MAX, 0}, {3, 0, 0},
                  {4, NAN, 1}, {4, -INFINITY, 1}, {4, -1e300, 0}};
@@ -206,9 +208,10 @@ static int check_validation(void)
                 switch (cases[c].what) {
                 case 0: d.y[i] = (uint8_t)cases[c].value; break;
                 case 1: d.yhat[i] = (uint8_t)cases[c].value; break;
-                case 2: d.group[i] = cases[c].value >= (double)G ? (int32_t)G : (int32_t)cases[c].value; break;
+                case 2: d.group[i] = cases[c].value == 1e6 ? (int32_t)G : (int32_t)cases[c].value; break;
                 case 3: d.w[i] = cases[c].value; break;
-                default: d.score[i] = cases[c].value;
+                case 4: d.score[i] = cases[c].value; break;
+                default: d.group[i] = (int32_t)G - 1;
                 }
                 const double *score = cases[c].what == 4 ? d.score : NULL;
                 double total;
@@ -217,9 +220,9 @@ static int check_validation(void)
                 memset(a, 0, G * sizeof *a);
                 memset(b, 0, G * sizeof *b);
                 int pos = 0;
-                int proposed = fairc_kernel_chunk_checked(0, N, d.y, d.yhat, score, d.w, d.group, G,
-                                                          b, &pos) != 0;
-                if (old != cases[c].invalid || proposed != old) bad++;
+                int checked = fairc_kernel_chunk_checked(0, N, d.y, d.yhat, score, d.w, d.group, G,
+                                                         b, &pos) != 0;
+                if (old != cases[c].invalid || checked != old) bad++;
                 if (!old) {
                     fairc_kernel_chunk(0, N, d.y, d.yhat, score, d.w, d.group, G, a);
                     if (memcmp(a, b, G * sizeof *a) != 0 || pos != (total > 0)) bad++;
@@ -343,7 +346,7 @@ int main(int argc, char **argv)
     if (bad) return 1;
     if (have_checked)
         printf("check: fairc_kernel_chunk_checked rejects what audit.c rejects and sums as "
-               "fairc_kernel_chunk (18 cases x 5 rows x 2 kernel paths)\n");
+               "fairc_kernel_chunk (21 cases x 5 rows x 2 kernel paths)\n");
     else
         printf("kernel_bench: this kernel.c has no fairc_kernel_chunk_checked: not timed\n");
     printf("check: fairc_kernel_chunk equals the per-row reference bit for bit "
@@ -436,9 +439,9 @@ int main(int argc, char **argv)
             size_t by = in_bytes[wt];
             const char *what = wt ? "weighted" : "unweighted";
             printf("kernel n=%zu G=%zu %s threads=%zu: fairc_audit_arrays %.4f s; kernel alone "
-                   "%.4f s; serial input validation of audit.c %.4f s", n, G, what, t, ta, tk,
+                   "%.4f s; old serial validation pass %.4f s", n, G, what, t, ta, tk,
                    t_valid[wt]);
-            if (have_checked) printf("; checked kernel (proposed for audit.c) %.4f s", tc);
+            if (have_checked) printf("; checked kernel %.4f s", tc);
             printf("\nbandwidth %s threads=%zu: read %.1f GB/s, fairc_audit_arrays %.1f GB/s (%.0f%%), "
                    "kernel alone %.1f GB/s (%.0f%%)", what, t, ref, gbs(by, ta),
                    100 * gbs(by, ta) / ref, gbs(by, tk), 100 * gbs(by, tk) / ref);

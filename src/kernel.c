@@ -38,41 +38,44 @@ static void block_index(size_t lo, const uint8_t *y, const uint8_t *yhat, const 
         idx[k] = (uint32_t)gb[k] * 4u + 2u * (uint32_t)yb[k] + (uint32_t)hb[k];
 }
 
-/* The same, for fairc_kernel_chunk_checked: on the way it ORs y | yhat into *bits and takes the
- * largest group as unsigned into *gmax, so that the block can be checked (values > 1, groups < 0
- * or >= G) before its indices are used. Apart from block_index, which would be ~25% slower. */
+/* The same, for fairc_kernel_chunk_checked: on the way it ORs y | yhat into *bits, and
+ * g | (gm1 - g) (unsigned, gm1 = G - 1 <= INT32_MAX) into *gbad, whose bit 31 is then set iff
+ * some group is < 0 or >= G; so a block is checked before its indices are used. Subtractions
+ * and ors only (SSE2 has no unsigned 32-bit max), in a loop apart from block_index, which the
+ * checks would slow down. */
 static void block_index_checked(size_t lo, const uint8_t *y, const uint8_t *yhat,
-                                const int32_t *group, uint32_t *idx, unsigned *bits,
-                                uint32_t *gmax)
+                                const int32_t *group, uint32_t gm1, uint32_t *idx,
+                                unsigned *bits, uint32_t *gbad)
 {
     const uint8_t *yb = y + lo, *hb = yhat + lo;
     const int32_t *gb = group + lo;
     unsigned b = 0;
-    uint32_t gm = 0;
+    uint32_t bad = 0;
     for (size_t k = 0; k < BLOCK; k++) {
         uint32_t g = (uint32_t)gb[k];
         idx[k] = g * 4u + 2u * (uint32_t)yb[k] + (uint32_t)hb[k];
         b |= (unsigned)(yb[k] | hb[k]);
-        gm = g > gm ? g : gm;
+        bad |= g | (gm1 - g);
     }
     *bits = b;
-    *gmax = gm;
+    *gbad = bad;
 }
 
 /* Fewer than BLOCK rows (or the plain loops' checks), with the same checks. */
 static void tail_index(size_t lo, size_t m, const uint8_t *y, const uint8_t *yhat,
-                       const int32_t *group, uint32_t *idx, unsigned *bits, uint32_t *gmax)
+                       const int32_t *group, uint32_t gm1, uint32_t *idx, unsigned *bits,
+                       uint32_t *gbad)
 {
     unsigned b = 0;
-    uint32_t gm = 0;
+    uint32_t bad = 0;
     for (size_t k = 0; k < m; k++) {
         uint32_t g = (uint32_t)group[lo + k];
         idx[k] = g * 4u + 2u * (uint32_t)y[lo + k] + (uint32_t)yhat[lo + k];
         b |= (unsigned)(y[lo + k] | yhat[lo + k]);
-        gm = g > gm ? g : gm;
+        bad |= g | (gm1 - g);
     }
     *bits = b;
-    *gmax = gm;
+    *gbad = bad;
 }
 
 /* Validity of doubles, for fairc_kernel_chunk_checked: tested on their bits with adds and ors,
@@ -226,6 +229,7 @@ static int chunk_local(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yh
     double S[LOCAL_CELLS], C[LOCAL_CELLS];
     uint32_t idx[BLOCK];
     size_t cells = 4 * G;
+    const uint32_t gm1 = (uint32_t)(G - 1);
     for (int t = 0; t < 4; t++) memset(tab[t], 0, cells * sizeof tab[t][0]);
     if (w)
         for (size_t g = 0; g < G; g++)
@@ -237,17 +241,17 @@ static int chunk_local(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yh
     for (size_t b = lo; b < hi; b += BLOCK) {
         size_t m = hi - b;
         unsigned bits = 0;
-        uint32_t gmax = 0;
+        uint32_t gbad = 0;
         if (m < BLOCK) {
-            tail_index(b, m, y, yhat, group, idx, &bits, &gmax);
+            tail_index(b, m, y, yhat, group, gm1, idx, &bits, &gbad);
         } else {
             m = BLOCK;
-            if (chk) block_index_checked(b, y, yhat, group, idx, &bits, &gmax);
+            if (chk) block_index_checked(b, y, yhat, group, gm1, idx, &bits, &gbad);
             else block_index(b, y, yhat, group, idx);
         }
         if (chk) {
             if (w) check_weights(w + b, m, chk);
-            if (bits > 1 || gmax >= G || chk->bad) return -1;
+            if (bits > 1 || gbad >> 31 || chk->bad) return -1;
         }
         const streams *pf = b + BLOCK + PF_ROWS <= hi ? &st : NULL;
         if (w) sum_block(idx, m, w + b, tab[0], S, C, pf, b + PF_ROWS);
@@ -298,16 +302,18 @@ static int kernel(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat, c
         return chunk_local(lo, hi, y, yhat, w, group, G, acc, chk);
     }
     if (chk) {
-        /* Check every row first: the plain loops index acc by group. */
+        /* Check every row first: the plain loops index acc by group. With G > 2^31 every
+         * group >= 0 is valid, and G - 1 = INT32_MAX tests just that. */
+        const uint32_t gm1 = G - 1 > INT32_MAX ? INT32_MAX : (uint32_t)(G - 1);
         uint32_t idx[BLOCK];
         for (size_t b = lo; b < hi; b += BLOCK) {
             size_t m = hi - b < BLOCK ? hi - b : BLOCK;
             unsigned bits;
-            uint32_t gmax;
-            tail_index(b, m, y, yhat, group, idx, &bits, &gmax);
+            uint32_t gbad;
+            tail_index(b, m, y, yhat, group, gm1, idx, &bits, &gbad);
             if (w) check_weights(w + b, m, chk);
             if (score) check_scores(score + b, m, chk);
-            if (bits > 1 || gmax >= G || chk->bad) return -1;
+            if (bits > 1 || gbad >> 31 || chk->bad) return -1;
             for (size_t k = 0; w && k < m; k++)
                 if (w[b + k] > 0) chk->pos = 1;
         }
@@ -323,13 +329,13 @@ void fairc_kernel_chunk(size_t lo, size_t hi, const uint8_t *y, const uint8_t *y
     kernel(lo, hi, y, yhat, score, w, group, G, acc, NULL);
 }
 
-/* Proposed for fairc_audit_arrays, which today validates every row in a serial loop before the
- * parallel kernel (bench/RESULTS.md): fairc_kernel_chunk on rows not validated yet, acc zeroed as
- * there, checking each block as it is read (y, yhat in {0, 1}; group in [0, G); w finite and
- * >= 0; score finite). Returns 0 when every row of [lo, hi) is valid, with the sums done (the same
- * bits as fairc_kernel_chunk) and *w_pos set to 1 if a weight is > 0 (else left alone); -1 when
- * some row is invalid, acc then unspecified: the caller finds and reports the first bad row with
- * its own serial checks. Not in metrics.h yet: its declaration goes there when audit.c uses it. */
+/* fairc_kernel_chunk on rows not validated yet, acc zeroed as there, checking each block as it
+ * is read (y, yhat in {0, 1}; group in [0, G); w finite and >= 0; score finite): so
+ * fairc_audit_arrays reads its input once, in parallel, instead of validating it in a serial pass
+ * first (bench/RESULTS.md). Returns 0 when every row of [lo, hi) is valid, with the sums done (the
+ * same bits as fairc_kernel_chunk) and *w_pos set to 1 if a weight is > 0 (else left alone); -1
+ * when some row is invalid, acc then unspecified: the caller finds and reports the first bad row
+ * with its own serial checks. */
 int fairc_kernel_chunk_checked(size_t lo, size_t hi, const uint8_t *y, const uint8_t *yhat,
                                const double *score, const double *w, const int32_t *group,
                                size_t G, fairc_group_acc *acc, int *w_pos)
