@@ -1,4 +1,5 @@
-/* predict.c: `fairc predict MODEL DATA -o OUT.csv`: raw rows in, score and decision out. */
+/* predict.c: `fairc predict MODEL DATA -o OUT.csv`: raw rows in, score and decision out (a
+ * regression's prediction; a classification mixture's mixture score on request). */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -9,6 +10,7 @@ static void predict_usage(FILE *f)
     fprintf(f,
             "usage: fairc predict MODEL DATA [-o OUT.csv] [--keep COL[,COL]] [--seed S]\n"
             "                     [--randomize hash|stream] [--id COL] [--unseen-group G]\n"
+            "                     [--expected | --mixture-scores]\n"
             "\n"
             "Applies MODEL (from fairc train) to the raw rows of DATA (CSV or ARFF) and writes a\n"
             "CSV with the kept columns, then `score` (the probability of a positive decision) and\n"
@@ -24,6 +26,18 @@ static void predict_usage(FILE *f)
             "  --id COL            hash this column instead of the row's features\n"
             "  --unseen-group G    rows of a group not seen at fit: error (default, or the\n"
             "                      model's policy), pooled, 0 or 1\n"
+            "Mixtures of models (fairc train --mitigate expgrad), with weights Q_h:\n"
+            "  A classification mixture's score is sum_h Q_h 1[f_h(x) > 0.5], the probability of\n"
+            "  a positive decision. A regression mixture's prediction is that of one member: the\n"
+            "  first h whose cumulative Q exceeds the row's u (the same u as above, so --seed,\n"
+            "  --randomize and --id apply; the same row gets the same member).\n"
+            "  --expected          regression mixture: write the expected prediction\n"
+            "                      sum_h Q_h h(x) instead (u is then not used)\n"
+            "  --mixture-scores    classification mixture: add a last column mixture_score =\n"
+            "                      sum_h Q_h f_h(x) from the members' probabilities (a score, not\n"
+            "                      a decision probability; decisions still follow `score`)\n"
+            "  Either option on any other model is an error (a single model's score is already\n"
+            "  its probability, its prediction already deterministic); the two exclude each other.\n"
             "  --sep C --na-values L --format F   as for fairc audit\n");
 }
 
@@ -65,6 +79,10 @@ int cmd_predict(int argc, char **argv)
                 fprintf(stderr, "fairc predict: --unseen-group: '%s' is not error, pooled, 0 or 1\n", v);
                 bad = 1;
             }
+        } else if (cli_flag(argv, i, "--expected")) {
+            po.expected = 1;
+        } else if (cli_flag(argv, i, "--mixture-scores")) {
+            po.mixture_scores = 1;
         } else if ((v = cli_opt(argc, argv, &i, "--sep", &bad))) {
             if (strcmp(v, "tab") == 0) ro.sep = '\t';
             else if (strlen(v) == 1 && v[0] != '"') ro.sep = v[0];
@@ -86,6 +104,11 @@ int cmd_predict(int argc, char **argv)
             fprintf(stderr, "fairc predict: too many arguments\n");
             bad = 1;
         }
+    }
+    if (!bad && po.expected && po.mixture_scores) {
+        fprintf(stderr, "fairc predict: --expected (regression mixtures) and --mixture-scores "
+                        "(classification mixtures) exclude each other\n");
+        bad = 1;
     }
     if (!bad && (!model || !data)) {
         fprintf(stderr, "fairc predict: give a MODEL and a DATA file\n");

@@ -434,15 +434,18 @@ typedef struct fairc_predict_info {
 
 /* Streams the rows of data through p and writes a CSV to out_path atomically ("-": stdout):
  * the columns named in keep (may be NULL), then `score` (classification: the probability of a
- * positive decision; regression: the prediction) and `decision` (score > 0.5, or for a
- * randomised predictor 1[u < score] as fairc_predict_file_opt's defaults; regression: none).
+ * positive decision) and `decision` (score > 0.5, or for a randomised predictor 1[u < score] as
+ * fairc_predict_file_opt's defaults), or for regression `prediction` (a regression mixture's:
+ * the member the row's u picks, SPEC §7.3.4).
  * Refuses to write over data. */
 FAIRC_API int fairc_predict_file(const fairc_predictor *p, const char *data,
                                  const fairc_read_options *ropt, const char *const *keep,
                                  size_t n_keep, const char *out_path, fairc_predict_info *info,
                                  fairc_status *st);
 /* Probabilities (or regression predictions) of N encoded rows X (N, D) with D the model's
- * encoded width (fairc_predictor_width). */
+ * encoded width (fairc_predictor_width). A regression mixture gives each row the member its u
+ * picks, u hashed with seed 0 from the row's features (and "all" for a model without sensitive
+ * columns; fairc_predictor_predict_opt for the rest of SPEC §1.7's key and other options). */
 FAIRC_API int fairc_predictor_predict(const fairc_predictor *p, const float *X, size_t N,
                                       double *out, fairc_status *st);
 FAIRC_API size_t fairc_predictor_width(const fairc_predictor *p);
@@ -467,6 +470,15 @@ typedef struct fairc_predict_options {
     int unseen;               /* rows of groups not seen at fit: -1 (default) the model's
                                * policy, else FAIRC_UNSEEN_* (POOLED needs a model fitted with
                                * it, which keeps the pooled rule; otherwise it is ERROR) */
+    /* Mixtures (ExponentiatedGradient, SPEC §7.3.4). A regression mixture's prediction of a row
+     * is, by default, that of the first member h whose cumulative weight Q exceeds the row's u
+     * (the same u, hashed or streamed as above, that decides a classification mixture's row). */
+    int expected;             /* 1: a regression mixture gives sum_h Q_h h(x) instead (an error
+                               * for a classifier or a predictor without a regression mixture) */
+    int mixture_scores;       /* 1: fairc_predict_file_opt adds a column mixture_score =
+                               * sum_h Q_h f_h(x) from the members' probabilities (a score, not a
+                               * decision probability) after score and decision; an error unless
+                               * the predictor is a classification mixture */
 } fairc_predict_options;
 
 FAIRC_API void fairc_predict_options_init(fairc_predict_options *o);
@@ -491,6 +503,26 @@ FAIRC_API const char *fairc_predictor_score_column(const fairc_predictor *p);
  * score (N) the score column's values (needed when fairc_predictor_score_column(p) is not NULL).
  * fairc_predictor_predict is this with no groups, and fails for a predictor that needs them. */
 FAIRC_API int fairc_predictor_predict_groups(const fairc_predictor *p, const float *X,
+                                             const int32_t *group, const double *score, size_t N,
+                                             double *out, fairc_status *st);
+/* fairc_predictor_predict_groups with options (o may be NULL: the defaults; keep and id are not
+ * used). For a regression mixture (SPEC §7.3.4): o->expected gives sum_h Q_h h(x); otherwise
+ * row i gets the member picked by u[i] (N uniforms in [0, 1)) when u is not NULL, else by u_i
+ * from o->seed and o->randomize: HASH keys the row's encoded features (then the score, for a
+ * predictor on a score column) and its group's fit-time name (the name of group[i]; "all"
+ * without sensitive columns; nothing when group is NULL or group[i] = -1), which is the key
+ * fairc_predict_file_opt uses for the same row when it has no id column; STREAM draws u in row
+ * order, restarting at each call. o->mixture_scores gives the mixture scores, as
+ * fairc_predictor_mixture_scores. Classification probabilities do not depend on u or seed. */
+FAIRC_API int fairc_predictor_predict_opt(const fairc_predictor *p, const float *X,
+                                          const int32_t *group, const double *score,
+                                          const double *u, size_t N,
+                                          const fairc_predict_options *o, double *out,
+                                          fairc_status *st);
+/* A classification mixture's scores sum_h Q_h f_h(x), f_h its members' probabilities (SPEC
+ * §7.3.4): a score, not the probability of a positive decision (that is
+ * fairc_predictor_predict's sum_h Q_h 1[f_h(x) > 0.5]). FAIRC_EINVAL for any other predictor. */
+FAIRC_API int fairc_predictor_mixture_scores(const fairc_predictor *p, const float *X,
                                              const int32_t *group, const double *score, size_t N,
                                              double *out, fairc_status *st);
 

@@ -1,9 +1,10 @@
 /* predict.c: `fairc predict` as a library call. Streams a file's raw rows through the model's
  * encoder in blocks (plus each row's group, score column and decision key when the model needs
  * them: the row applier, which `fairc audit --model` uses too), predicts them and writes a CSV
- * (probability, decision) atomically, in row order. Decisions of randomised predictors follow
- * SPEC §1.7: 1[u_i < p_i] with u_i hashed from the row's key, or drawn in row order.
- * Memory is O(block), so any file size works. */
+ * (probability, decision [, mixture score]; or a regression's prediction) atomically, in row
+ * order. Decisions of randomised predictors follow SPEC §1.7: 1[u_i < p_i] with u_i hashed from
+ * the row's key, or drawn in row order; the same u_i picks a regression mixture's member
+ * (SPEC §7.3.4). Memory is O(block), so any file size works. */
 #include "encode.h"
 #include "groups.h"
 
@@ -24,11 +25,14 @@ struct fairc_row_applier {
     fairc_group_index *groups;  /* NULL when neither the tree nor the key needs groups */
     long score_col, id_col;     /* -1: none */
     int randomized, regress, needs_groups, hash, unseen;
+    int picks;                  /* a regression mixture whose members u picks (not --expected) */
+    int mixture_scores;         /* also the mixture scores, into mix */
     uint64_t seed;
     fairc_rng rng;              /* STREAM: purpose "decisions" */
     float *X;                   /* (block, D) */
     int32_t *group;             /* (block) */
     double *score, *u, *prob;   /* (block) */
+    double *mix;                /* (block) with mixture_scores, else NULL */
     uint8_t *decision;          /* (block) */
     fairc_buf key;
     uint64_t unseen_categories, unseen_groups;
@@ -57,11 +61,8 @@ int fairc_row_applier_new(const fairc_predictor *p, const fairc_reader *r, size_
     fairc_predict_options o;
     if (o_in) o = *o_in;
     else fairc_predict_options_init(&o);
-    if (!p || p->n_nodes == 0) return fairc_fail(st, FAIRC_EINVAL, "empty predictor");
-    if (o.randomize != FAIRC_RANDOMIZE_HASH && o.randomize != FAIRC_RANDOMIZE_STREAM)
-        return fairc_fail(st, FAIRC_EINVAL, "randomize must be hash or stream");
-    if (o.unseen < -1 || o.unseen > FAIRC_UNSEEN_ONE)
-        return fairc_fail(st, FAIRC_EINVAL, "the unseen-group policy must be error, pooled, 0 or 1");
+    const char *bad = fairc_predict_options_check(p, &o);
+    if (bad) return fairc_fail(st, FAIRC_EINVAL, "%s", bad);
     fairc_row_applier *a = calloc(1, sizeof *a);
     if (!a) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
     a->p = p;
@@ -71,6 +72,8 @@ int fairc_row_applier_new(const fairc_predictor *p, const fairc_reader *r, size_
     a->randomized = fairc_predictor_randomized(p);
     a->regress = p->enc.task == FAIRC_TASK_REGRESSION;
     a->needs_groups = fairc_predictor_needs_groups(p);
+    a->picks = fairc_predictor_picks(p) && !o.expected;
+    a->mixture_scores = o.mixture_scores != 0;
     a->hash = a->randomized && o.randomize == FAIRC_RANDOMIZE_HASH;
     a->unseen = o.unseen >= 0 ? o.unseen : fairc_predictor_unseen_policy(p);
     a->seed = o.seed;
@@ -98,7 +101,9 @@ int fairc_row_applier_new(const fairc_predictor *p, const fairc_reader *r, size_
         a->u = malloc(B * sizeof *a->u);
         a->prob = malloc(B * sizeof *a->prob);
         a->decision = malloc(B * sizeof *a->decision);
-        if (!a->X || !a->group || !a->score || !a->u || !a->prob || !a->decision)
+        if (a->mixture_scores) a->mix = malloc(B * sizeof *a->mix);
+        if (!a->X || !a->group || !a->score || !a->u || !a->prob || !a->decision ||
+            (a->mixture_scores && !a->mix))
             rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory");
     }
     if (rc != FAIRC_OK) {
@@ -121,29 +126,10 @@ void fairc_row_applier_free(fairc_row_applier **ap)
     free(a->u);
     free(a->prob);
     free(a->decision);
+    free(a->mix);
     fairc_buf_free(&a->key);
     free(a);
     *ap = NULL;
-}
-
-/* Appends n values as binary64, little-endian (SPEC §1.7's key), without a call per value:
- * hashing a row's 100-odd features is most of what a randomised prediction costs. */
-static void key_add_f64s(fairc_buf *b, const float *x, const double *xd, size_t n)
-{
-    if (fairc_buf_reserve(b, 8 * n) != 0) return;
-    unsigned char *p = (unsigned char *)b->p + b->len;
-    for (size_t j = 0; j < n; j++) {
-        double v = x ? (double)x[j] : xd[j];
-        uint64_t u;
-        memcpy(&u, &v, sizeof u);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(p + 8 * j, &u, 8);
-#else
-        for (int k = 0; k < 8; k++) p[8 * j + (size_t)k] = (unsigned char)(u >> (8 * k));
-#endif
-    }
-    b->len += 8 * n;
-    b->p[b->len] = 0;
 }
 
 int fairc_row_applier_add(fairc_row_applier *a, const fairc_reader *r, fairc_status *st)
@@ -186,8 +172,8 @@ int fairc_row_applier_add(fairc_row_applier *a, const fairc_reader *r, fairc_sta
             const char *f = fairc_reader_field(r, (size_t)a->id_col, &n);
             fairc_buf_add(&a->key, f, n);
         } else {
-            key_add_f64s(&a->key, x, NULL, a->D);
-            if (a->score_col >= 0) key_add_f64s(&a->key, NULL, &s, 1);
+            fairc_key_add_f64s(&a->key, x, NULL, a->D);
+            if (a->score_col >= 0) fairc_key_add_f64s(&a->key, NULL, &s, 1);
             fairc_buf_add(&a->key, name, strlen(name));
         }
         if (a->key.failed) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
@@ -201,6 +187,8 @@ int fairc_row_applier_add(fairc_row_applier *a, const fairc_reader *r, fairc_sta
 
 size_t fairc_row_applier_pending(const fairc_row_applier *a) { return a->n; }
 
+const double *fairc_row_applier_mixture_scores(const fairc_row_applier *a) { return a->mix; }
+
 int fairc_row_applier_flush(fairc_row_applier *a, size_t *n, const double **prob,
                             const uint8_t **decision, fairc_status *st)
 {
@@ -208,9 +196,12 @@ int fairc_row_applier_flush(fairc_row_applier *a, size_t *n, const double **prob
     *prob = a->prob;
     *decision = a->decision;
     if (a->n == 0) return FAIRC_OK;
-    int rc = fairc_predictor_predict_rows(a->p, a->X, a->needs_groups ? a->group : NULL,
-                                          a->score_col >= 0 ? a->score : NULL, a->n, a->unseen,
-                                          a->prob, st);
+    const int32_t *group = a->needs_groups ? a->group : NULL;
+    const double *score = a->score_col >= 0 ? a->score : NULL;
+    int rc = fairc_predictor_apply(a->p, a->X, group, score, a->picks ? a->u : NULL, a->n,
+                                   a->unseen, 0, a->prob, st);
+    if (rc == FAIRC_OK && a->mixture_scores)
+        rc = fairc_predictor_apply(a->p, a->X, group, score, NULL, a->n, a->unseen, 1, a->mix, st);
     if (rc != FAIRC_OK) return rc;
     for (size_t i = 0; i < a->n; i++)
         a->decision[i] = a->regress ? 0 : a->randomized ? a->u[i] < a->prob[i] : a->prob[i] > 0.5;
@@ -266,7 +257,9 @@ static int flush_block(fairc_row_applier *a, char **kept, size_t n_keep, FILE *f
             free(kept[i * n_keep + k]);
             kept[i * n_keep + k] = NULL;
         }
+        const double *mix = fairc_row_applier_mixture_scores(a);
         if (a->regress) fprintf(f, "%.17g\n", prob[i]);
+        else if (mix) fprintf(f, "%.17g,%d,%.17g\n", prob[i], dec[i], mix[i]);
         else fprintf(f, "%.17g,%d\n", prob[i], dec[i]);
     }
     return FAIRC_OK;
@@ -308,7 +301,10 @@ FAIRC_API int fairc_predict_file_opt(const fairc_predictor *p, const char *data,
             csv_field(out.f, o.keep[k]);
             fputc(',', out.f);
         }
-        fputs(p->enc.task == FAIRC_TASK_REGRESSION ? "prediction\n" : "score,decision\n", out.f);
+        fputs(p->enc.task == FAIRC_TASK_REGRESSION ? "prediction\n"
+              : o.mixture_scores                   ? "score,decision,mixture_score\n"
+                                                   : "score,decision\n",
+              out.f);
     }
     int more;
     while (rc == FAIRC_OK && (more = fairc_reader_next(r, st)) != 0) {

@@ -105,6 +105,20 @@ int fairc_predictor_unseen_policy(const fairc_predictor *p);
 int fairc_predictor_predict_rows(const fairc_predictor *p, const float *X, const int32_t *group,
                                  const double *score, size_t N, int unseen, double *out,
                                  fairc_status *st);
+/* The tree applied as it is (no option checks): u (N) the rows' uniforms that pick a voting
+ * regression mixture's member (NULL: its expected prediction); soft != 0: voting mixtures mix
+ * their members' probabilities (mixture scores) instead of their hard decisions. */
+int fairc_predictor_apply(const fairc_predictor *p, const float *X, const int32_t *group,
+                          const double *score, const double *u, size_t N, int unseen, int soft,
+                          double *out, fairc_status *st);
+/* 1 if p is a regressor whose tree holds a voting mixture: its prediction of a row is the member
+ * that the row's uniform picks (SPEC §7.3.4). */
+int fairc_predictor_picks(const fairc_predictor *p);
+/* NULL if o suits p (expected: a regression mixture; mixture_scores: a classification
+ * mixture at the root; randomize and unseen in range), else a sentence saying why not. */
+const char *fairc_predict_options_check(const fairc_predictor *p, const fairc_predict_options *o);
+/* Appends n values (x as floats, else xd) as binary64, little-endian: SPEC §1.7's key. */
+void fairc_key_add_f64s(fairc_buf *b, const float *x, const double *xd, size_t n);
 
 /* Raw rows -> probabilities and decisions, for `fairc predict` and `fairc audit --model`: binds
  * p's encoder, groups, score and id columns to a reader's header, then buffers records (up to
@@ -124,6 +138,9 @@ int fairc_row_applier_flush(fairc_row_applier *a, size_t *n, const double **prob
 /* Cells of unseen categories and rows of unseen groups so far. */
 void fairc_row_applier_counts(const fairc_row_applier *a, uint64_t *unseen_categories,
                               uint64_t *unseen_groups);
+/* With the option mixture_scores: the last flush's mixture scores (sum_h Q_h f_h(x), SPEC
+ * §7.3.4), valid until the next call; NULL without the option. */
+const double *fairc_row_applier_mixture_scores(const fairc_row_applier *a);
 void fairc_row_applier_free(fairc_row_applier **a);
 
 #endif
