@@ -32,6 +32,15 @@ const char *test_write_file(const char *name, const void *data, size_t n, char *
 /* Runs the fairc binary with args (a shell-quoted string), capturing stdout and stderr into
  * malloc'd strings; returns the exit status (or -1). */
 int test_run_fairc(const char *args, char **out, char **err);
+/* test_run_fairc with a printf-formatted argument string (tests/cli_run.c); out and err may be
+ * NULL. A command longer than 4,095 bytes fails the test and returns -1. */
+int test_runf(char **out, char **err, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* buf <- "tmpdir/name" (test_tmpdir()); returns buf. */
+const char *test_tmp_path(const char *name, char *buf, size_t n);
 /* Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *test_read_file(const char *path, size_t *n);
 

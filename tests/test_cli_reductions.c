@@ -8,33 +8,15 @@
  * without ../shared) meets SPEC §12.3's bars for EG DP sex and GridSearch DP sex. */
 #include "test.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
-
-static int runf(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int runf(char **out, char **err, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return test_run_fairc(cmd, out, err);
-}
-
-static const char *tmp(const char *name, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s/%s", test_tmpdir(), name);
-    return buf;
-}
 
 /* 4,000 rows, 3 groups, bias 2 (an unconstrained model's DP difference is large). */
 static const char *synth_data(void)
 {
     static char path[600];
     if (!path[0]) {
-        tmp("red_synth.csv", path, sizeof path);
-        CHECK_EQ_INT(runf(NULL, NULL, "synth --rows 4000 --groups 3 --bias 2 --seed 1 -o %s", path), 0);
+        test_tmp_path("red_synth.csv", path, sizeof path);
+        CHECK_EQ_INT(test_runf(NULL, NULL, "synth --rows 4000 --groups 3 --bias 2 --seed 1 -o %s", path), 0);
     }
     return path;
 }
@@ -61,7 +43,7 @@ TEST(cli_reductions_bad_inputs_are_one_line_errors)
 {
     const char *data = synth_data();
     char m[600];
-    tmp("bad_red.fcm", m, sizeof m);
+    test_tmp_path("bad_red.fcm", m, sizeof m);
     static const struct {
         const char *args, *want;
         int code;
@@ -79,7 +61,7 @@ TEST(cli_reductions_bad_inputs_are_one_line_errors)
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char *err = NULL;
-        int rc = runf(NULL, &err, "train %s " FEATURES " %s -o %s", data, cases[k].args, m);
+        int rc = test_runf(NULL, &err, "train %s " FEATURES " %s -o %s", data, cases[k].args, m);
         CHECK_MSG(rc == cases[k].code, "%s: exit %d", cases[k].args, rc);
         expect_one_line(err, cases[k].want);
         CHECK(!file_exists(m));
@@ -87,28 +69,28 @@ TEST(cli_reductions_bad_inputs_are_one_line_errors)
     }
     /* regression: bounded group loss without its bound; a classification constraint */
     char *err = NULL;
-    int rc = runf(NULL, &err, "train %s --label income --task regression --drop id,score,yhat,weight,y "
+    int rc = test_runf(NULL, &err, "train %s --label income --task regression --drop id,score,yhat,weight,y "
                   "--sensitive group --mitigate expgrad --constraint bounded-group-loss -o %s", data, m);
     CHECK_EQ_INT(rc, 1);
     expect_one_line(err, "needs an upper bound (--upper-bound)");
     free(err);
-    rc = runf(NULL, &err, "train %s --label income --task regression --drop id,score,yhat,weight,y "
+    rc = test_runf(NULL, &err, "train %s --label income --task regression --drop id,score,yhat,weight,y "
               "--sensitive group --mitigate gridsearch --constraint dp -o %s", data, m);
     CHECK_EQ_INT(rc, 2);
     expect_one_line(err, "a regression label takes --constraint bounded-group-loss");
     free(err);
-    rc = runf(NULL, &err, "train %s " FEATURES " --mitigate expgrad --sensitive group -o %s --quiet", data, m);
+    rc = test_runf(NULL, &err, "train %s " FEATURES " --mitigate expgrad --sensitive group -o %s --quiet", data, m);
     CHECK_EQ_INT(rc, 0); /* --sensitive twice is fine: the last wins */
     free(err);
     remove(m);
     /* one class: every row positive */
     char one[600];
-    tmp("one_class.csv", one, sizeof one);
+    test_tmp_path("one_class.csv", one, sizeof one);
     FILE *f = fopen(one, "w");
     fputs("x,g,y\n", f);
     for (int i = 0; i < 40; i++) fprintf(f, "%d,%c,1\n", i, i % 2 ? 'a' : 'b');
     fclose(f);
-    rc = runf(NULL, &err, "train %s --label y --sensitive g --mitigate expgrad -o %s", one, m);
+    rc = test_runf(NULL, &err, "train %s --label y --sensitive g --mitigate expgrad -o %s", one, m);
     CHECK_EQ_INT(rc, 1);
     expect_one_line(err, "has label 1: --mitigate expgrad needs both classes");
     CHECK(!file_exists(m));
@@ -118,7 +100,7 @@ TEST(cli_reductions_bad_inputs_are_one_line_errors)
     fputs("x,g,w,y\n", f);
     for (int i = 0; i < 40; i++) fprintf(f, "%d,%c,%d,%d\n", i, i % 2 ? 'a' : 'b', i < 30, i < 30);
     fclose(f);
-    rc = runf(NULL, &err, "train %s --label y --weight w --sensitive g --mitigate gridsearch -o %s", one, m);
+    rc = test_runf(NULL, &err, "train %s --label y --weight w --sensitive g --mitigate gridsearch -o %s", one, m);
     CHECK_EQ_INT(rc, 1);
     expect_one_line(err, "needs both classes");
     free(err);
@@ -148,22 +130,22 @@ TEST(cli_expgrad_mixture_is_saved_and_its_decisions_are_stable_per_row)
 {
     const char *data = synth_data();
     char m[600], out1[600], out2[600], rev[600];
-    tmp("eg.fcm", m, sizeof m);
-    tmp("eg_pred1.csv", out1, sizeof out1);
-    tmp("eg_pred2.csv", out2, sizeof out2);
-    tmp("red_synth_reversed.csv", rev, sizeof rev);
+    test_tmp_path("eg.fcm", m, sizeof m);
+    test_tmp_path("eg_pred1.csv", out1, sizeof out1);
+    test_tmp_path("eg_pred2.csv", out2, sizeof out2);
+    test_tmp_path("red_synth_reversed.csv", rev, sizeof rev);
     char *err = NULL, *out = NULL;
-    int rc = runf(NULL, &err, "train %s " FEATURES " --mitigate expgrad --constraint dp --eps 0.02 -o %s", data, m);
+    int rc = test_runf(NULL, &err, "train %s " FEATURES " --mitigate expgrad --constraint dp --eps 0.02 -o %s", data, m);
     CHECK_MSG(rc == 0, "train: %s", err ? err : "");
     CHECK(err && strstr(err, "fairc: expgrad dp (eps 0.02)"));
     CHECK(err && strstr(err, "learner fits"));
     free(err);
-    rc = runf(&out, NULL, "inspect %s", m);
+    rc = test_runf(&out, NULL, "inspect %s", m);
     CHECK_EQ_INT(rc, 0);
     CHECK(out && strstr(out, "(hard decisions)"));
     CHECK(out && strstr(out, "reduction:    expgrad, dp <= 0.02"));
     free(out);
-    rc = runf(&out, NULL, "inspect %s --json", m);
+    rc = test_runf(&out, NULL, "inspect %s --json", m);
     CHECK(out && strstr(out, "\"vote\": true") && strstr(out, "\"reduction\": {\"method\": \"expgrad\""));
     free(out);
     /* the same rows in reverse order get the same decisions (keyed by id in the output) */
@@ -181,8 +163,8 @@ TEST(cli_expgrad_mixture_is_saved_and_its_decisions_are_stable_per_row)
     fclose(f);
     free(lines);
     free(text);
-    CHECK_EQ_INT(runf(NULL, NULL, "predict %s %s --keep id -o %s", m, data, out1), 0);
-    CHECK_EQ_INT(runf(NULL, NULL, "predict %s %s --keep id -o %s", m, rev, out2), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "predict %s %s --keep id -o %s", m, data, out1), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "predict %s %s --keep id -o %s", m, rev, out2), 0);
     size_t cap = 5000;
     double *p1 = malloc(cap * sizeof *p1), *p2 = malloc(cap * sizeof *p2);
     int *d1 = malloc(cap * sizeof *d1), *d2 = malloc(cap * sizeof *d2);
@@ -222,16 +204,16 @@ TEST(cli_reductions_same_command_same_file_on_one_or_two_threads)
 {
     const char *data = synth_data();
     char a[600];
-    tmp("det_a.fcm", a, sizeof a);
+    test_tmp_path("det_a.fcm", a, sizeof a);
     for (int method = 0; method < 2; method++) {
         const char *mit = method ? "gridsearch --grid-size 12" : "expgrad --constraint eo";
         /* the command line, -o included, is in META: the same -o each time */
         size_t na = 0, nb = 0, nc = 0;
-        CHECK_EQ_INT(runf(NULL, NULL, "train %s " FEATURES " --mitigate %s --threads 1 -o %s --quiet", data, mit, a), 0);
+        CHECK_EQ_INT(test_runf(NULL, NULL, "train %s " FEATURES " --mitigate %s --threads 1 -o %s --quiet", data, mit, a), 0);
         char *fa = test_read_file(a, &na);
-        CHECK_EQ_INT(runf(NULL, NULL, "train %s " FEATURES " --mitigate %s --threads 1 -o %s --quiet", data, mit, a), 0);
+        CHECK_EQ_INT(test_runf(NULL, NULL, "train %s " FEATURES " --mitigate %s --threads 1 -o %s --quiet", data, mit, a), 0);
         char *fb = test_read_file(a, &nb);
-        CHECK_EQ_INT(runf(NULL, NULL, "train %s " FEATURES " --mitigate %s --threads 2 -o %s --quiet", data, mit, a), 0);
+        CHECK_EQ_INT(test_runf(NULL, NULL, "train %s " FEATURES " --mitigate %s --threads 2 -o %s --quiet", data, mit, a), 0);
         char *fc = test_read_file(a, &nc);
         CHECK(fa && fb && fc && na == nb && memcmp(fa, fb, na) == 0);
         /* --threads 1 / 2 in META's command line: one byte, and the CRC */
@@ -249,22 +231,22 @@ TEST(cli_gridsearch_saves_one_model_and_its_grid)
 {
     const char *data = synth_data();
     char m[600];
-    tmp("gs.fcm", m, sizeof m);
+    test_tmp_path("gs.fcm", m, sizeof m);
     char *err = NULL, *out = NULL;
-    int rc = runf(NULL, &err, "train %s " FEATURES " --mitigate gridsearch --grid-size 15 --group-order appearance -o %s", data, m);
+    int rc = test_runf(NULL, &err, "train %s " FEATURES " --mitigate gridsearch --grid-size 15 --group-order appearance -o %s", data, m);
     CHECK_MSG(rc == 0, "train: %s", err ? err : "");
     CHECK(err && strstr(err, "15 grid points"));
     free(err);
-    rc = runf(&out, NULL, "inspect %s", m);
+    rc = test_runf(&out, NULL, "inspect %s", m);
     CHECK(out && strstr(out, "tree:           1 node\n"));
     CHECK(out && strstr(out, "candidates:   15 (grid points), 1 saved"));
     free(out);
     /* the deterministic EG option also saves one model, and says which */
-    rc = runf(NULL, &err, "train %s " FEATURES " --mitigate expgrad --deterministic --eps 0.05 -o %s", data, m);
+    rc = test_runf(NULL, &err, "train %s " FEATURES " --mitigate expgrad --deterministic --eps 0.05 -o %s", data, m);
     CHECK_EQ_INT(rc, 0);
     CHECK(err && strstr(err, "deterministic: the single model kept has train error"));
     free(err);
-    rc = runf(&out, NULL, "inspect %s", m);
+    rc = test_runf(&out, NULL, "inspect %s", m);
     CHECK(out && strstr(out, "tree:           1 node\n") && strstr(out, "deterministic"));
     free(out);
 }
@@ -273,17 +255,17 @@ TEST(cli_bounded_group_loss_trains_a_linear_regressor)
 {
     const char *data = synth_data();
     char m[600], pred[600];
-    tmp("bgl.fcm", m, sizeof m);
-    tmp("bgl_pred.csv", pred, sizeof pred);
+    test_tmp_path("bgl.fcm", m, sizeof m);
+    test_tmp_path("bgl_pred.csv", pred, sizeof pred);
     for (int method = 0; method < 2; method++) {
         char *err = NULL;
-        int rc = runf(NULL, &err, "train %s --label income --task regression --drop id,score,yhat,weight,y "
+        int rc = test_runf(NULL, &err, "train %s --label income --task regression --drop id,score,yhat,weight,y "
                       "--sensitive group --model linear --mitigate %s --constraint bounded-group-loss "
                       "--loss square --upper-bound 200 -o %s", data, method ? "gridsearch" : "expgrad", m);
         CHECK_MSG(rc == 0, "train: %s", err ? err : "");
         CHECK(err && strstr(err, "bounded group loss (upper bound 200)"));
         free(err);
-        CHECK_EQ_INT(runf(NULL, NULL, "predict %s %s -o %s", m, data, pred), 0);
+        CHECK_EQ_INT(test_runf(NULL, NULL, "predict %s %s -o %s", m, data, pred), 0);
         char *text = test_read_file(pred, NULL);
         CHECK(text && strncmp(text, "prediction\n", 11) == 0);
         free(text);
@@ -301,15 +283,15 @@ static void adult_row(const char *mitigate, double min_acc, double max_dpd)
         SKIP("../shared/data/adult not found");
     }
     char m[600], pred[600];
-    tmp("adult_red.fcm", m, sizeof m);
-    tmp("adult_red_pred.csv", pred, sizeof pred);
+    test_tmp_path("adult_red.fcm", m, sizeof m);
+    test_tmp_path("adult_red_pred.csv", pred, sizeof pred);
     char *err = NULL, *out = NULL;
-    int rc = runf(NULL, &err, "train %s --label Y --pos-label '>50K' --drop fnlwgt --sensitive sex "
+    int rc = test_runf(NULL, &err, "train %s --label Y --pos-label '>50K' --drop fnlwgt --sensitive sex "
                   "--mitigate %s -o %s --quiet", tr, mitigate, m);
     CHECK_MSG(rc == 0, "train: %s", err ? err : "");
     free(err);
-    CHECK_EQ_INT(runf(NULL, NULL, "predict %s %s --keep Y,sex -o %s", m, te, pred), 0);
-    rc = runf(&out, NULL, "audit %s --label Y --pos-label '>50K.' --pred decision --sensitive sex --json", pred);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "predict %s %s --keep Y,sex -o %s", m, te, pred), 0);
+    rc = test_runf(&out, NULL, "audit %s --label Y --pos-label '>50K.' --pred decision --sensitive sex --json", pred);
     CHECK_EQ_INT(rc, 0);
     /* "accuracy" of overall, and the DP difference between groups, from the JSON */
     const char *ov = out ? strstr(out, "\"overall\"") : NULL;
@@ -339,10 +321,10 @@ TEST(cli_audit_model_of_a_mixture_uses_the_randomised_decisions)
 {
     const char *data = synth_data();
     char m[600], pred[600];
-    tmp("eg_audit.fcm", m, sizeof m);
-    tmp("eg_audit_pred.csv", pred, sizeof pred);
-    CHECK_EQ_INT(runf(NULL, NULL, "train %s " FEATURES " --mitigate expgrad --eps 0.02 -o %s --quiet", data, m), 0);
-    CHECK_EQ_INT(runf(NULL, NULL, "predict %s %s -o %s", m, data, pred), 0);
+    test_tmp_path("eg_audit.fcm", m, sizeof m);
+    test_tmp_path("eg_audit_pred.csv", pred, sizeof pred);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "train %s " FEATURES " --mitigate expgrad --eps 0.02 -o %s --quiet", data, m), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "predict %s %s -o %s", m, data, pred), 0);
     size_t cap = 5000, n;
     double *p = malloc(cap * sizeof *p);
     int *d = malloc(cap * sizeof *d);
@@ -357,7 +339,7 @@ TEST(cli_audit_model_of_a_mixture_uses_the_randomised_decisions)
     free(p);
     free(d);
     char *out = NULL;
-    CHECK_EQ_INT(runf(&out, NULL, "audit %s --label y --sensitive group --model %s --json", data, m), 0);
+    CHECK_EQ_INT(test_runf(&out, NULL, "audit %s --label y --sensitive group --model %s --json", data, m), 0);
     const char *ov = out ? strstr(out, "\"overall\"") : NULL;
     const char *sr = ov ? strstr(ov, "\"selection_rate\": ") : NULL;
     CHECK(sr != NULL);
