@@ -122,284 +122,39 @@ void fairc_red_project(const fairc_red_problem *p, double *lambda)
 /* ------------------------------------------------------------------------------------------ */
 /* Learners                                                                                    */
 
-/* The oracle's logistic regression. Why not fairc_logistic_fit for every call: each call of it
- * rebuilds its sparse rows, validates X and evaluates the gradient at 0 before its first Newton
- * step, about 40 ms on Adult, more than the three or four Newton steps a warm-started oracle
- * call needs; a reduction fits the same X 20 to 100 times. This keeps X's non-zeros once and
- * runs plain Newton steps: the exact Hessian X^T diag(w p (1 - p)) X + I/C, factored by
- * Cholesky ((D + 1)^2 doubles, hence the cap on D), and a backtracking line search. One pass
- * over the rows gives scores, loss, gradient and the Hessian's weights; sums run in row order. */
-int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fairc_status *st)
-{
-    *out = NULL;
-    if (D == 0 || D > FAIRC_RED_LR_MAX_D) return fairc_fail(st, FAIRC_EINVAL, "the oracle's solver takes 1 to %d features", FAIRC_RED_LR_MAX_D);
-    size_t nnz = 0;
-    for (size_t k = 0; k < N * D; k++) nnz += X[k] != 0;
-    fairc_red_lr *lr = calloc(1, sizeof *lr);
-    if (lr) {
-        lr->N = N;
-        lr->D = D;
-        lr->start = malloc((N + 1) * sizeof *lr->start);
-        lr->col = malloc((nnz ? nnz : 1) * sizeof *lr->col);
-        lr->val = malloc((nnz ? nnz : 1) * sizeof *lr->val); /* double: no conversion per use */
-    }
-    if (!lr || !lr->start || !lr->col || !lr->val) {
-        fairc_red_lr_free(&lr);
-        return fairc_fail(st, FAIRC_ENOMEM, "out of memory for %zu non-zero inputs", nnz);
-    }
-    nnz = 0;
-    for (size_t i = 0; i < N; i++) {
-        lr->start[i] = nnz;
-        for (size_t j = 0; j < D; j++)
-            if (X[i * D + j] != 0) {
-                lr->col[nnz] = (uint32_t)j;
-                lr->val[nnz++] = X[i * D + j];
-            }
-    }
-    lr->start[N] = nnz;
-    *out = lr;
-    return FAIRC_OK;
-}
-
-void fairc_red_lr_free(fairc_red_lr **lrp)
-{
-    if (!lrp || !*lrp) return;
-    free((*lrp)->start);
-    free((*lrp)->col);
-    free((*lrp)->val);
-    free(*lrp);
-    *lrp = NULL;
-}
-
-/* Rows are cut into LR_BLOCKS fixed blocks; each block's partial sums (loss, gradient, Hessian)
- * are added in block order, so 1 or 8 threads give the same bits. */
-#define LR_BLOCKS 8
-
-static void lr_block(size_t N, int b, size_t *r0, size_t *r1)
-{
-    *r0 = N * (size_t)b / LR_BLOCKS;
-    *r1 = N * (size_t)(b + 1) / LR_BLOCKS;
-}
-
-/* Scores z (N), objective, gradient g (D + 1) and, unless NULL, the Hessian's weights hw (N).
- * part: LR_BLOCKS (D + 2) doubles of scratch. */
-static double lr_pass(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
-                      double inv_C, double *z, double *g, double *hw, double *part, int threads)
-{
-    size_t D = lr->D, n = D + 1;
-    (void)threads;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : omp_get_max_threads())
-#endif
-    for (int b = 0; b < LR_BLOCKS; b++) {
-        double *pg = part + (size_t)b * (n + 1), f = 0;
-        memset(pg, 0, (n + 1) * sizeof *pg);
-        size_t r0, r1;
-        lr_block(lr->N, b, &r0, &r1);
-        for (size_t i = r0; i < r1; i++) {
-            double zi = coef[D];
-            for (size_t k = lr->start[i]; k < lr->start[i + 1]; k++) zi += lr->val[k] * coef[lr->col[k]];
-            z[i] = zi;
-            double wi = w ? w[i] : 1.0;
-            if (wi == 0) {
-                if (hw) hw[i] = 0;
-                continue;
-            }
-            double dz, l = fairc_loss(FAIRC_LOSS_BCE, zi, y[i], &dz); /* dz = p - y */
-            f += wi * l;
-            double r = wi * dz;
-            for (size_t k = lr->start[i]; k < lr->start[i + 1]; k++) pg[lr->col[k]] += r * lr->val[k];
-            pg[D] += r;
-            if (hw) {
-                double p = dz + y[i];
-                hw[i] = wi * p * (1 - p);
-            }
-        }
-        pg[n] = f;
-    }
-    double f = 0;
-    memset(g, 0, n * sizeof *g);
-    for (int b = 0; b < LR_BLOCKS; b++) {
-        const double *pg = part + (size_t)b * (n + 1);
-        for (size_t j = 0; j < n; j++) g[j] += pg[j];
-        f += pg[n];
-    }
-    for (size_t j = 0; j < D; j++) {
-        f += 0.5 * inv_C * coef[j] * coef[j];
-        g[j] += inv_C * coef[j];
-    }
-    return f;
-}
-
-/* H (n, n), lower triangle: X^T diag(hw) X with the intercept as column D, plus the penalty
- * inv_C + ridge on beta's diagonal and ridge on the intercept's. Hpart: nb n^2 doubles. */
-static void lr_hessian(const fairc_red_lr *lr, const double *hw, double inv_C, double ridge,
-                       double *H, double *Hpart, int nb, int threads)
-{
-    size_t D = lr->D, n = D + 1;
-    (void)threads;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : omp_get_max_threads())
-#endif
-    for (int b = 0; b < nb; b++) {
-        double *Hb = Hpart + (size_t)b * n * n;
-        memset(Hb, 0, n * n * sizeof *Hb);
-        size_t r0 = lr->N * (size_t)b / (size_t)nb, r1 = lr->N * (size_t)(b + 1) / (size_t)nb;
-        for (size_t i = r0; i < r1; i++) {
-            double h = hw[i];
-            if (h == 0) continue;
-            size_t s0 = lr->start[i], s1 = lr->start[i + 1];
-            for (size_t a = s0; a < s1; a++) {
-                double va = h * lr->val[a];
-                double *row = Hb + (size_t)lr->col[a] * n;
-                for (size_t q = s0; q <= a; q++) row[lr->col[q]] += va * lr->val[q];
-                Hb[D * n + lr->col[a]] += va;
-            }
-            Hb[D * n + D] += h;
-        }
-    }
-    memcpy(H, Hpart, n * n * sizeof *H);
-    for (int b = 1; b < nb; b++) {
-        const double *Hb = Hpart + (size_t)b * n * n;
-        for (size_t k = 0; k < n * n; k++) H[k] += Hb[k];
-    }
-    for (size_t j = 0; j < n; j++) H[j * n + j] += (j < D ? inv_C : 0.0) + ridge;
-}
-
-/* Lower-triangular Cholesky in place; -1 when A is not positive definite. */
-static int lr_cholesky(double *A, size_t n)
-{
-    for (size_t j = 0; j < n; j++) {
-        double s = A[j * n + j];
-        for (size_t k = 0; k < j; k++) s -= A[j * n + k] * A[j * n + k];
-        if (!(s > 0)) return -1;
-        s = sqrt(s);
-        A[j * n + j] = s;
-        for (size_t i = j + 1; i < n; i++) {
-            double t = A[i * n + j];
-            for (size_t k = 0; k < j; k++) t -= A[i * n + k] * A[j * n + k];
-            A[i * n + j] = t / s;
-        }
-    }
-    return 0;
-}
-
-static double lr_norm(const double *v, size_t n)
-{
-    double s = 0;
-    for (size_t k = 0; k < n; k++) s += v[k] * v[k];
-    return sqrt(s);
-}
-
-int fairc_red_lr_fit(const fairc_red_lr *lr, const double *y, const double *w, double C,
-                     double tol, int warm, int threads, double *coef, double *scores,
-                     int *iterations, fairc_status *st)
-{
-    size_t N = lr->N, D = lr->D, n = D + 1;
-    if (iterations) *iterations = 0;
-    if (!(C > 0) || !isfinite(C)) return fairc_fail(st, FAIRC_EINVAL, "the oracle's solver needs a finite C > 0");
-    double inv_C = 1.0 / C;
-    int nb = n <= 256 ? LR_BLOCKS : 1; /* partial Hessians: nb n^2 doubles */
-    size_t nd = 4 * N + 4 * n + n * n + (size_t)nb * n * n + LR_BLOCKS * (n + 1);
-    double *mem = malloc(nd * sizeof *mem);
-    if (!mem) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
-    double *z = mem, *zn = z + N, *hw = zn + N, *hwn = hw + N, *g = hwn + N, *gn = g + n;
-    double *d = gn + n, *cn = d + n, *H = cn + n, *Hpart = H + n * n;
-    double *part = Hpart + (size_t)nb * n * n;
-    if (!warm) memset(coef, 0, n * sizeof *coef);
-    /* the scale of tol: the gradient at coef = 0 (p = 1/2 everywhere), as fairc_logistic_fit's
-     * test; summed in block order as lr_pass sums */
-    for (int b = 0; b < LR_BLOCKS; b++) {
-        double *pg = part + (size_t)b * (n + 1);
-        memset(pg, 0, (n + 1) * sizeof *pg);
-        size_t r0, r1;
-        lr_block(N, b, &r0, &r1);
-        for (size_t i = r0; i < r1; i++) {
-            double r = (w ? w[i] : 1.0) * (0.5 - y[i]);
-            if (r == 0) continue;
-            for (size_t k = lr->start[i]; k < lr->start[i + 1]; k++) pg[lr->col[k]] += r * lr->val[k];
-            pg[D] += r;
-        }
-    }
-    memset(g, 0, n * sizeof *g);
-    for (int b = 0; b < LR_BLOCKS; b++)
-        for (size_t j = 0; j < n; j++) g[j] += part[(size_t)b * (n + 1) + j];
-    double g0 = lr_norm(g, n);
-    double f = lr_pass(lr, y, w, coef, inv_C, z, g, hw, part, threads);
-    int it = 0;
-    for (; it < 100; it++) {
-        double gnorm = lr_norm(g, n);
-        if (!(gnorm > tol * g0)) break;
-        /* positive definite in exact arithmetic (the intercept's entry is sum hw > 0); should
-         * rounding say otherwise, a small ridge */
-        lr_hessian(lr, hw, inv_C, 0.0, H, Hpart, nb, threads);
-        double top = 0;
-        for (size_t j = 0; j < n; j++) top = fmax(top, H[j * n + j]);
-        int ok = lr_cholesky(H, n) == 0;
-        for (int retry = 0; !ok && retry < 3; retry++) {
-            lr_hessian(lr, hw, inv_C, (top > 0 ? top : 1.0) * 1e-10 * pow(100.0, retry), H, Hpart, nb, threads);
-            ok = lr_cholesky(H, n) == 0;
-        }
-        if (!ok) break; /* cannot improve: keep the iterate */
-        const double *L = H;
-        /* d = -H^-1 g: L y = -g, L^T d = y */
-        for (size_t i = 0; i < n; i++) {
-            double t = -g[i];
-            for (size_t k = 0; k < i; k++) t -= L[i * n + k] * d[k];
-            d[i] = t / L[i * n + i];
-        }
-        for (size_t i = n; i-- > 0;) {
-            double t = d[i];
-            for (size_t k = i + 1; k < n; k++) t -= L[k * n + i] * d[k];
-            d[i] = t / L[i * n + i];
-        }
-        double gd = 0;
-        for (size_t j = 0; j < n; j++) gd += g[j] * d[j];
-        if (!(gd < 0)) break;
-        double t = 1;
-        int accepted = 0;
-        for (int ls = 0; ls < 40 && !accepted; ls++, t *= 0.5) {
-            for (size_t j = 0; j < n; j++) cn[j] = coef[j] + t * d[j];
-            double fn = lr_pass(lr, y, w, cn, inv_C, zn, gn, hwn, part, threads);
-            /* Armijo, or (near the optimum, where f's change is below its rounding) a smaller
-             * gradient */
-            if (fn <= f + 1e-4 * t * gd ||
-                (fabs(fn - f) <= 1e-12 * fabs(f) && lr_norm(gn, n) < gnorm)) {
-                accepted = 1;
-                f = fn;
-                memcpy(coef, cn, n * sizeof *coef);
-                double *sw;
-                sw = z, z = zn, zn = sw;
-                sw = g, g = gn, gn = sw;
-                sw = hw, hw = hwn, hwn = sw;
-            }
-        }
-        if (!accepted) break; /* at the optimum to rounding */
-    }
-    if (iterations) *iterations = it;
-    if (scores) memcpy(scores, z, N * sizeof *scores);
-    free(mem);
-    return FAIRC_OK;
-}
-
 int fairc_red_learner_fit(const fairc_red_learner *L, const fairc_xy *d, double *params, int warm,
                           uint64_t call, int threads, fairc_status *st)
 {
     int have;
-    return fairc_red_learner_fit_out(L, d, params, warm, call, threads, NULL, &have, st);
+    return fairc_red_learner_fit_out(L, d, params, warm, NULL, call, threads, NULL, &have, st);
 }
 
 int fairc_red_learner_fit_out(const fairc_red_learner *L, const fairc_xy *d, double *params,
-                              int warm, uint64_t call, int threads, double *out, int *have_out,
-                              fairc_status *st)
+                              int warm, const double *alt, uint64_t call, int threads, double *out,
+                              int *have_out, fairc_status *st)
 {
     *have_out = 0;
     switch (L->kind) {
     case FAIRC_LEARNER_LOGISTIC: {
         if (L->lr && L->lr->N == d->N && L->lr->D == d->D && L->logistic.fit_intercept &&
             isfinite(L->logistic.C)) {
-            int rc = fairc_red_lr_fit(L->lr, d->y, d->w, L->logistic.C, L->logistic.tol, warm,
-                                      threads, params, out, NULL, st);
+            /* params may be one of the starts: copy them first */
+            size_t n = d->D + 1;
+            double *mem = warm ? malloc(2 * n * sizeof *mem) : NULL;
+            if (warm && !mem) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+            const double *starts[2];
+            size_t n_starts = 0;
+            if (warm) {
+                memcpy(mem, params, n * sizeof *mem);
+                starts[n_starts++] = mem;
+                if (alt && alt != params) {
+                    memcpy(mem + n, alt, n * sizeof *mem);
+                    starts[n_starts++] = mem + n;
+                }
+            }
+            int rc = fairc_red_lr_fit_from(L->lr, d->y, d->w, L->logistic.C, L->logistic.tol,
+                                           starts, n_starts, threads, params, out, NULL, st);
+            free(mem);
             if (rc == FAIRC_OK && out) {
                 /* decisions 1[z > 0], as fairc_red_learner_predict gives them */
                 for (size_t i = 0; i < d->N; i++) out[i] = out[i] > 0 ? 1.0 : 0.0;
@@ -578,6 +333,24 @@ static int make_targets(const fairc_red_problem *p, const double *s, int normali
     return 1;
 }
 
+/* The convex learner's warm start: the model of the stored fit whose multipliers are nearest
+ * lambda (squared distance; ties: the later fit), else the last model. EG asks for lambda_t and
+ * for eval_gap's m lbar, m up to 10, in turn; starting each from its neighbour rather than from
+ * the previous call halves the Newton steps on Adult. The optimum does not depend on it. */
+static const double *nearest_params(const fairc_oracle *o, const double *lambda)
+{
+    const double *best = NULL;
+    double best_d = INFINITY;
+    for (size_t k = 0; k < o->n_fits; k++) {
+        const fairc_red_fit *f = &o->fits[k];
+        if (f->constant || !f->params) continue;
+        double d = 0;
+        for (size_t j = 0; j < o->prob->K; j++) d += (f->lambda[j] - lambda[j]) * (f->lambda[j] - lambda[j]);
+        if (d <= best_d) best_d = d, best = f->params;
+    }
+    return best;
+}
+
 int fairc_oracle_call(fairc_oracle *o, const double *lambda, size_t *index, double *h,
                       fairc_status *st)
 {
@@ -620,12 +393,14 @@ int fairc_oracle_call(fairc_oracle *o, const double *lambda, size_t *index, doub
             return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
         }
         f.warm = o->warm_start && o->have_last;
+        /* the logistic learner also tries the model of the nearest multipliers */
+        const double *alt = f.warm && o->L.kind == FAIRC_LEARNER_LOGISTIC ? nearest_params(o, lambda) : NULL;
         if (f.warm) memcpy(f.params, o->last_params, o->n_params * sizeof *f.params);
         else memset(f.params, 0, o->n_params * sizeof *f.params);
         fairc_xy d = {N, o->data->D, o->data->X, o->target, o->weight};
         double t0 = now_s();
-        rc = fairc_red_learner_fit_out(&o->L, &d, f.params, f.warm, f.call, o->L.threads, o->out,
-                                       &have_out, st);
+        rc = fairc_red_learner_fit_out(&o->L, &d, f.params, f.warm, alt, f.call, o->L.threads,
+                                       o->out, &have_out, st);
         o->fit_seconds += now_s() - t0;
         o->learner_fits++;
         if (rc != FAIRC_OK) {

@@ -110,13 +110,11 @@ typedef struct fairc_red_callback {
     void *user;
 } fairc_red_callback;
 
-/* The oracle's logistic regression (reduction.c): X's non-zeros kept once for all the fits of a
+/* The oracle's logistic regression (oracle_lr.c): X prepared once for all the fits of a
  * reduction. See fairc_red_lr_fit. */
 typedef struct fairc_red_lr {
     size_t N, D;
-    size_t *start;   /* (N + 1) */
-    uint32_t *col;   /* (nnz) ascending within a row */
-    double *val;     /* (nnz) */
+    struct fairc_red_lr_layout *lay; /* rows grouped by their one-hot pattern (oracle_lr.c) */
 } fairc_red_lr;
 
 /* Builds lr from X (N, D); D <= FAIRC_RED_LR_MAX_D. */
@@ -125,7 +123,7 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
 void fairc_red_lr_free(fairc_red_lr **lr);
 /* Minimises fairc_logistic_fit's objective ||beta||^2 / (2C) + sum_i w_i logloss_i (intercept
  * not penalised) for labels y and weights w by Newton's method with the exact Hessian and a
- * backtracking line search, from coef (warm) or zeros, to ||grad|| <= tol ||grad at 0||. The
+ * backtracking line search, from coef (warm, when better) or the intercept-only model, to ||grad|| <= tol ||grad at 0||. The
  * optimum is fairc_logistic_fit's (its tests compare them); what differs is the cost of a call.
  * scores (N, may be NULL) gets x_i . beta + b at the result. Sums run over 8 fixed row blocks
  * added in block order: the same bits on any thread count (threads: 0 for OpenMP's choice).
@@ -133,6 +131,12 @@ void fairc_red_lr_free(fairc_red_lr **lr);
 int fairc_red_lr_fit(const fairc_red_lr *lr, const double *y, const double *w, double C,
                      double tol, int warm, int threads, double *coef, double *scores,
                      int *iterations, fairc_status *st);
+
+/* The same from the best of several starts: the intercept-only model and starts[0..n_starts)
+ * (each D + 1), whichever has the lowest objective. */
+int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double *w, double C,
+                          double tol, const double *const *starts, size_t n_starts, int threads,
+                          double *coef, double *scores, int *iterations, fairc_status *st);
 
 typedef struct fairc_red_learner {
     int kind;                     /* FAIRC_LEARNER_LOGISTIC, _MLP, _LINEAR, or 0: callback */
@@ -196,8 +200,8 @@ int fairc_red_learner_fit(const fairc_red_learner *L, const fairc_xy *d, double 
 /* The same, also giving the training rows' outputs (as fairc_red_learner_predict would) in out
  * (N) when the learner has them for free: returns 1 in *have_out then, else 0. */
 int fairc_red_learner_fit_out(const fairc_red_learner *L, const fairc_xy *d, double *params,
-                              int warm, uint64_t call, int threads, double *out, int *have_out,
-                              fairc_status *st);
+                              int warm, const double *alt, uint64_t call, int threads, double *out,
+                              int *have_out, fairc_status *st);
 void fairc_red_learner_predict(const fairc_red_learner *L, const double *params, const float *X,
                                size_t N, int regression, double *out);
 
