@@ -611,3 +611,29 @@ TEST(mixture_trained_bounded_group_loss_predicts_picks_and_expected)
     free(expd);
     fairc_predictor_free(&p);
 }
+
+TEST(mixture_regression_never_picks_a_member_of_weight_zero)
+{
+    /* --keep-all saves members with Q = 0: no u picks them, u = 0 included; weights whose
+     * rounded total is below u give the last member of positive weight */
+    size_t N = 2000;
+    fairc_predictor *p = hand_mixture(1, C_MEMBERS);
+    double *w = p->nodes[0].weights;
+    w[0] = 0.0, w[1] = 0.75, w[2] = 0.25;
+    float *X = rows_X(N);
+    double *u = xcalloc(N, sizeof *u), *out = xcalloc(N, sizeof *out);
+    for (size_t i = 0; i < N; i++) u[i] = i == 0 ? 0.0 : i == 1 ? 0x1.fffffffffffffp-1 : (double)i / (double)N;
+    fairc_status st = {0};
+    CHECK_EQ_INT(fairc_predictor_predict_opt(p, X, NULL, NULL, u, N, NULL, out, &st), FAIRC_OK);
+    size_t bad = 0;
+    for (size_t i = 0; i < N; i++) bad += out[i] != member(u[i] < 0.75 ? 1 : 2, row_x1(i), row_x2(i));
+    CHECK_MSG(bad == 0, "%zu rows got the wrong member", bad);
+    w[0] = 0.25, w[1] = 0.75 - 0x1p-40, w[2] = 0.0; /* total 1 - 2^-40 */
+    CHECK_EQ_INT(fairc_predictor_predict_opt(p, X, NULL, NULL, u, N, NULL, out, &st), FAIRC_OK);
+    CHECK(out[1] == member(1, row_x1(1), row_x2(1)));
+    CHECK(out[0] == member(0, row_x1(0), row_x2(0)));
+    free(X);
+    free(u);
+    free(out);
+    fairc_predictor_free(&p);
+}
