@@ -213,9 +213,10 @@ static int reduction_option(int argc, char **argv, int *i, int *bad, const char 
         else if (strcmp(v, "norm") == 0) r->grid_order = FAIRC_GRID_ORDER_NORM;
         else fprintf(stderr, "fairc: --grid-order: '%s' is not lattice or norm\n", v), ok = 0;
     } else if (strcmp(name, "--group-order") == 0) {
-        if (strcmp(v, "sorted") == 0) r->group_order = FAIRC_ORDER_SORTED;
+        if (strcmp(v, "size") == 0) r->group_order = FAIRC_ORDER_SIZE;
+        else if (strcmp(v, "sorted") == 0) r->group_order = FAIRC_ORDER_SORTED;
         else if (strcmp(v, "appearance") == 0) r->group_order = FAIRC_ORDER_APPEARANCE;
-        else fprintf(stderr, "fairc: --group-order: '%s' is not sorted or appearance\n", v), ok = 0;
+        else fprintf(stderr, "fairc: --group-order: '%s' is not size, sorted or appearance\n", v), ok = 0;
     } else if (strcmp(name, "--loss") == 0) {
         if (strcmp(v, "square") == 0) r->loss = FAIRC_BGL_LOSS_SQUARE;
         else if (strcmp(v, "absolute") == 0) r->loss = FAIRC_BGL_LOSS_ABSOLUTE;
@@ -369,7 +370,9 @@ static void reduction_usage(FILE *f)
             "  --grid-order O         lattice (default, Fairlearn's points) or norm (by L1 norm)\n"
             "  --grid-offset V[,V..]  added to every grid multiplier (1 value or one per constraint)\n"
             "  --constraint-weight W  gridsearch selection (1-W) err + W max gamma (0.5)\n"
-            "  --group-order O        sorted (default) or appearance (Fairlearn's grid basis)\n"
+            "  --group-order O        GridSearch's basis leaves out the last group: size (default;\n"
+            "                         by decreasing weight, so the smallest), sorted, or\n"
+            "                         appearance (Fairlearn's: first appearance in the rows)\n"
             "  --task regression --constraint bounded-group-loss --model linear: each group's mean\n"
             "                         loss <= --upper-bound Z (required by expgrad); --loss square\n"
             "                         (default), absolute or zero_one; --loss-range MIN,MAX clips\n"

@@ -139,6 +139,8 @@ FAIRC_API int fairc_reader_error(const fairc_reader *r, size_t col, int code, fa
 
 enum { FAIRC_GROUPS_INTERSECTION = 0, FAIRC_GROUPS_MARGINAL = 1, FAIRC_GROUPS_BOTH = 2 };
 enum { FAIRC_ORDER_SORTED = 0, FAIRC_ORDER_APPEARANCE = 1 };
+/* Reductions only: groups by decreasing total weight (ties: sorted). */
+enum { FAIRC_ORDER_SIZE = 2 };
 enum { FAIRC_SENSITIVE_MISSING_LEVEL = 0, FAIRC_SENSITIVE_MISSING_DROP = 1,
        FAIRC_SENSITIVE_MISSING_ERROR = 2 };
 
@@ -379,8 +381,10 @@ typedef struct fairc_reduction_options {
     const double *grid_offset;  /* added to every grid lambda: 1 value or one per constraint */
     size_t n_grid_offset;       /* 0: none */
     double constraint_weight;   /* selection: (1 - cw) err + cw max gamma, cw in [0, 1]; 0.5 */
-    int group_order;            /* FAIRC_ORDER_SORTED (default) or APPEARANCE: which group is
-                                 * last (left out of the grid's basis) */
+    int group_order;            /* FAIRC_ORDER_SIZE (default), SORTED or APPEARANCE: which
+                                 * group is last, left out of GridSearch's basis. SIZE leaves
+                                 * out the smallest group: the multipliers of larger groups
+                                 * are smaller and fall inside grid_limit */
     /* Bounded group loss (o->constraint = FAIRC_CONSTRAINT_BGL, o->task regression) */
     int loss;                   /* FAIRC_BGL_LOSS_*, default SQUARE */
     double upper_bound;         /* zeta >= 0; NaN (default): none (ExponentiatedGradient
@@ -715,6 +719,20 @@ FAIRC_API int fairc_batch_moment(int constraint, size_t n, const double *z, cons
                                  const double *w, const int32_t *group, size_t G,
                                  const double *coef, double *gamma_soft, double *gamma_hard,
                                  uint8_t *mask, double *dz, fairc_status *st);
+/* Element types of the arrays that fairc_batch_penalty_typed reads and writes, so that a binding
+ * hands over a tensor's buffer as it is (float32 logits, int64 groups and labels) instead of
+ * converting it first. FAIRC_TYPE_U8 also reads a bool array (one byte, 0 or 1). */
+enum { FAIRC_TYPE_F64 = 1, FAIRC_TYPE_F32 = 2, FAIRC_TYPE_I64 = 3, FAIRC_TYPE_I32 = 4,
+       FAIRC_TYPE_U8 = 5 };
+/* fairc_batch_penalty with typed, C-contiguous arrays: z (n) and dz (n, may be NULL) of z_type
+ * FAIRC_TYPE_F64 or _F32 (dz is written in z's type), y, w and group of any FAIRC_TYPE_*
+ * (group values must be whole numbers in [0, G)). The same value and gradient (to rounding),
+ * computed without building a moment, so a batch of 256 rows costs about a microsecond. */
+FAIRC_API int fairc_batch_penalty_typed(int constraint, size_t n, const void *z, int z_type,
+                                        const void *y, int y_type, const void *w, int w_type,
+                                        const void *group, int group_type, size_t G, double alpha,
+                                        double p, double tol, double momentum, double *running,
+                                        int commit, double *value, void *dz, fairc_status *st);
 
 #ifdef __cplusplus
 }

@@ -311,8 +311,11 @@ TEST(cli_adult_expgrad_dp_sex_meets_the_quality_bar)
     adult_row("expgrad --constraint dp --eps 0.01", 0.8293, 0.0174);
 }
 
+/* With the default basis (groups by size: the smallest is left out) and with Fairlearn's (first
+ * appearance, the same groups on Adult); sorted order leaves out Male and misses the bar. */
 TEST(cli_adult_gridsearch_dp_sex_meets_the_quality_bar)
 {
+    adult_row("gridsearch --constraint dp --grid-size 20", 0.8298, 0.0172);
     adult_row("gridsearch --constraint dp --grid-size 20 --group-order appearance", 0.8298, 0.0172);
 }
 
