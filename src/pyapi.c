@@ -3,8 +3,9 @@
  * structs (so a binding can refuse a library whose layout differs from the one it mirrors), and
  * the raw scores and parameters of a single-model predictor (scikit-learn's decision_function
  * and coef_), and the fairness penalty and moment of SPEC §5-§6 on one mini-batch with their
- * gradients, for PyTorch losses (fairc.torch). Not here: the algebra itself (moment.c,
- * penalty.c), and anything a C caller would use on its own. */
+ * gradients, for PyTorch losses (fairc.torch), and SPEC §1.7's hashed decision uniforms of many
+ * in-memory rows at once (a randomised predictor's predict in Python). Not here: the algebra
+ * itself (moment.c, penalty.c), and anything a C caller would use on its own. */
 #include "fairtrain.h"
 #include "predictor.h"
 
@@ -31,6 +32,8 @@ FAIRC_API size_t fairc_sizeof(const char *type)
         {"fairc_rng", sizeof(fairc_rng)},
         {"fairc_threshold_options", sizeof(fairc_threshold_options)},
         {"fairc_threshold_info", sizeof(fairc_threshold_info)},
+        {"fairc_reduction_options", sizeof(fairc_reduction_options)},
+        {"fairc_reduction_info", sizeof(fairc_reduction_info)},
     };
     if (!type) return 0;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
@@ -82,6 +85,35 @@ FAIRC_API int fairc_predictor_params(const fairc_predictor *p, const double **pa
     if (!params || !n_params) return fairc_fail(st, FAIRC_EINVAL, "params and n_params are required");
     *params = p->params + n->param_offset;
     *n_params = m.count;
+    return FAIRC_OK;
+}
+
+/* fairc_decision_uniform_rows: u (N) <- fairc_decision_uniform of each row's key, the row's D
+ * features X (N, D) as binary64 little-endian (what `fairc predict` hashes for a model trained on
+ * arrays: its encoder passes x0..x{D-1} through) followed by the suffix bytes (a group name, or
+ * none). One call instead of N across ctypes. */
+FAIRC_API int fairc_decision_uniform_rows(const float *X, size_t N, size_t D, const char *suffix,
+                                          size_t suffix_len, uint64_t seed, double *u,
+                                          fairc_status *st)
+{
+    if (N == 0) return FAIRC_OK;
+    if ((D && !X) || !u || (suffix_len && !suffix))
+        return fairc_fail(st, FAIRC_EINVAL, "X, u and the suffix are required");
+    if (D > (SIZE_MAX - suffix_len - 1) / 8) return fairc_fail(st, FAIRC_ELIMIT, "rows too wide");
+    size_t n = 8 * D + suffix_len;
+    unsigned char *key = malloc(n ? n : 1);
+    if (!key) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    if (suffix_len) memcpy(key + 8 * D, suffix, suffix_len);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t j = 0; j < D; j++) {
+            double v = (double)X[i * D + j];
+            uint64_t b;
+            memcpy(&b, &v, sizeof b);
+            for (int k = 0; k < 8; k++) key[8 * j + (size_t)k] = (unsigned char)(b >> (8 * k));
+        }
+        u[i] = fairc_decision_uniform(key, n, seed);
+    }
+    free(key);
     return FAIRC_OK;
 }
 

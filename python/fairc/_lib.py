@@ -11,7 +11,8 @@ import ctypes
 import ctypes.util
 import os
 
-__all__ = ["lib", "call", "Status", "AuditOptions", "TrainOptions", "TrainInfo", "FaircError",
+__all__ = ["lib", "call", "Status", "AuditOptions", "TrainOptions", "TrainInfo", "ReductionOptions",
+           "ReductionInfo", "FaircError",
            "library_path", "take_string", "take_bytes"]
 
 # Status codes (include/fairc.h).
@@ -19,6 +20,14 @@ OK, EPARSE, EIO, ENOMEM, EINVAL, ELIMIT, ECANCEL = range(7)
 
 LEARNER_LOGISTIC, LEARNER_LINEAR, LEARNER_MLP = 1, 2, 3
 CONSTRAINTS = {"dp": 1, "eo": 2, "tpr": 3, "fpr": 4, "error_rate": 5}
+MITIGATE = {None: 0, "penalty": 1, "constrained": 2}
+MITIGATE_EXPGRAD, MITIGATE_GRIDSEARCH = 3, 4
+SELECT = {"best": 0, "last": 1}
+DUAL_SIGNAL = {"hard": 0, "soft": 1}
+GRID_ORDER = {"lattice": 0, "norm": 1}
+# fairc_reduction_options.group_order: which group GridSearch leaves out of its basis. "size" is
+# FAIRC_ORDER_SIZE (groups by decreasing weight), refused by a library that predates it.
+GROUP_ORDER = {"sorted": 0, "appearance": 1, "size": 2}
 TASK_CLASSIFICATION, TASK_REGRESSION = 0, 1
 MAX_HIDDEN = 16
 
@@ -153,6 +162,59 @@ class ThresholdInfo(ctypes.Structure):
                 ("x_best", ctypes.c_double), ("y_best", ctypes.c_double)]
 
 
+class ReductionOptions(ctypes.Structure):
+    _fields_ = [
+        ("eg_eps", ctypes.c_double),
+        ("max_iter", ctypes.c_size_t),
+        ("eta0", ctypes.c_double),
+        ("nu", ctypes.c_double),
+        ("run_lp", ctypes.c_int),
+        ("deterministic", ctypes.c_int),
+        ("keep_all", ctypes.c_int),
+        ("warm_epochs", ctypes.c_size_t),
+        ("warm_start", ctypes.c_int),
+        ("cache", ctypes.c_int),
+        ("cost_fp", ctypes.c_double),
+        ("cost_fn", ctypes.c_double),
+        ("grid_size", ctypes.c_size_t),
+        ("grid_limit", ctypes.c_double),
+        ("grid_order", ctypes.c_int),
+        ("grid_offset", c_double_p),
+        ("n_grid_offset", ctypes.c_size_t),
+        ("constraint_weight", ctypes.c_double),
+        ("group_order", ctypes.c_int),
+        ("loss", ctypes.c_int),
+        ("upper_bound", ctypes.c_double),
+        ("loss_min", ctypes.c_double),
+        ("loss_max", ctypes.c_double),
+    ]
+
+
+class ReductionInfo(ctypes.Structure):
+    _fields_ = [
+        ("method", ctypes.c_int),
+        ("iterations", ctypes.c_size_t),
+        ("best_iter", ctypes.c_size_t),
+        ("best_gap", ctypes.c_double),
+        ("nu", ctypes.c_double),
+        ("oracle_calls", ctypes.c_uint64),
+        ("learner_fits", ctypes.c_uint64),
+        ("dummy_calls", ctypes.c_uint64),
+        ("cache_hits", ctypes.c_uint64),
+        ("candidates", ctypes.c_size_t),
+        ("members", ctypes.c_size_t),
+        ("selected", ctypes.c_size_t),
+        ("err", ctypes.c_double),
+        ("violation", ctypes.c_double),
+        ("disparity", ctypes.c_double),
+        ("det_err", ctypes.c_double),
+        ("det_violation", ctypes.c_double),
+        ("seconds", ctypes.c_double),
+        ("fit_seconds", ctypes.c_double),
+        ("constant", ctypes.c_int),
+    ]
+
+
 _MIRRORED = {"fairc_status": Status, "fairc_audit_options": AuditOptions,
              "fairc_train_options": TrainOptions, "fairc_train_info": TrainInfo}
 
@@ -165,7 +227,9 @@ _INT = ctypes.c_int
 # Functions and structs of parts of libfairc that may be absent from an older or partial build:
 # a missing one disables only the classes that need it (`require` says which), never the import.
 _OPTIONAL_STRUCTS = {"fairc_threshold_options": ThresholdOptions,
-                     "fairc_threshold_info": ThresholdInfo}
+                     "fairc_threshold_info": ThresholdInfo,
+                     "fairc_reduction_options": ReductionOptions,
+                     "fairc_reduction_info": ReductionInfo}
 
 # name: (restype, argtypes). Every function the package calls is declared here.
 _SIGNATURES = {
@@ -215,6 +279,19 @@ _OPTIONAL = {
     "fairc_rng_seed": (None, [_V, ctypes.c_uint64, ctypes.c_char_p]),
     "fairc_rng_uniform": (ctypes.c_double, [_V]),
     "fairc_reweigh_arrays": (_INT, [_SZ, c_uint8_p, c_double_p, c_int32_p, _SZ, c_double_p, _PS]),
+    "fairc_predictor_n_constraints": (_SZ, [_V]),
+    "fairc_predictor_constraint": (_INT, [_V, _SZ, c_char_pp, c_double_p, c_double_p, _PS]),
+    "fairc_reduction_options_init": (None, [ctypes.POINTER(ReductionOptions)]),
+    "fairc_reduction_options_check": (ctypes.c_char_p, [ctypes.POINTER(ReductionOptions)]),
+    "fairc_train_reduction_arrays": (_INT, [c_float_p, _SZ, _SZ, c_double_p, c_double_p,
+                                            ctypes.POINTER(TrainOptions),
+                                            ctypes.POINTER(ReductionOptions), _PV,
+                                            ctypes.POINTER(TrainInfo),
+                                            ctypes.POINTER(ReductionInfo), _PS]),
+    "fairc_decision_uniform_rows": (_INT, [c_float_p, _SZ, _SZ, ctypes.c_char_p, _SZ,
+                                           ctypes.c_uint64, c_double_p, _PS]),
+    "fairc_decorrelate_arrays": (_INT, [_SZ, _SZ, c_double_p, _SZ, c_double_p, c_double_p,
+                                        ctypes.c_double, _PS]),
 }
 
 

@@ -299,6 +299,114 @@ class TestBadInput(unittest.TestCase):
                 est.fit(self.X, self.y)
 
 
+def biased(n=3000, seed=0):
+    """Rows whose label depends on the group s (0/1/2), which is also a feature."""
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, 3, n)
+    X = np.column_stack([rng.normal(size=n) + 0.7 * s, rng.normal(size=n), s == 1, s == 2])
+    y = ((X[:, 0] + 0.5 * X[:, 1] + rng.normal(size=n)) > 1).astype(int)
+    return X.astype(float), y, s
+
+
+def dp_difference(d, s):
+    rates = [d[s == g].mean() for g in np.unique(s)]
+    return max(rates) - min(rates)
+
+
+class TestFairnessAwareTraining(unittest.TestCase):
+    """mitigate="penalty" | "constrained" on both estimators (SPEC §5-§6)."""
+
+    def test_mitigation_lowers_the_disparity(self):
+        X, y, s = biased()
+        for make, bound_name in ((lambda **kw: fairc.LogisticRegression(epochs=40, **kw), "eps"),
+                                 (lambda **kw: fairc.MLPClassifier(hidden=(8,), epochs=40, **kw),
+                                  "fair_eps")):  # the MLP's eps is Adam's
+            plain = dp_difference(make().fit(X, y).predict(X), s)
+            self.assertGreater(plain, 0.2)
+            penalty = make(mitigate="penalty", fair_alpha=50.0).fit(X, y, sensitive_features=s)
+            self.assertLess(dp_difference(penalty.predict(X), s), plain / 2)
+            self.assertTrue(np.isfinite(penalty.penalty_))
+            np.testing.assert_array_equal(penalty.multipliers_, 0)
+            bound = make(mitigate="constrained", constraint="dp", **{bound_name: 0.03})
+            bound.fit(X, y, sensitive_features=s)
+            # the hard-decision violation on the training rows is what the bound is about
+            self.assertLessEqual(bound.violation_, 0.01)
+            self.assertLess(dp_difference(bound.predict(X), s), plain / 2)
+            self.assertEqual(len(bound.constraints_), 6)
+            self.assertEqual(bound.constraints_[0], "+ all sensitive_feature_0=0")
+            self.assertEqual(bound.multipliers_.shape, (6,))
+            self.assertLessEqual(bound.constraint_values_.max(), 0.03 + 0.01)
+
+    def test_adult_same_model_as_fairc_train(self):
+        """LogisticRegression(mitigate="constrained") on SPEC §12.2's features, in the command
+        line's column order (Adam's initialisation follows the columns), is the model of
+        `fairc train --model logistic --mitigate constrained`: the same test scores."""
+        pd = require("pandas")
+        from _common import NUMERIC, shared
+        Xtr, ytr, Xte, _, train, _ = adult()
+        fairc_bin = os.path.join(ROOT, "bin", "fairc")
+        if not os.access(fairc_bin, os.X_OK):
+            self.skipTest("bin/fairc is not built")
+        data = os.path.dirname(shared("data", "adult", "adult.data"))
+        with tempfile.TemporaryDirectory() as tmp:
+            model, out = os.path.join(tmp, "m.fairc"), os.path.join(tmp, "p.csv")
+            for cmd in ([fairc_bin, "train", os.path.join(data, "adult.data"), "--label", "Y",
+                         "--pos-label", ">50K", "--sensitive", "sex", "--drop", "fnlwgt",
+                         "--model", "logistic", "--mitigate", "constrained", "--constraint",
+                         "dp", "--eps", "0.02", "--quiet", "-o", model],
+                        [fairc_bin, "predict", model, os.path.join(data, "adult.test"), "-o", out]):
+                r = subprocess.run(cmd, capture_output=True, text=True)
+                if r.returncode != 0:
+                    self.skipTest(f"bin/fairc failed: {r.stderr.strip()}")
+            cli = pd.read_csv(out, float_precision="round_trip")["score"].to_numpy()
+            features = fairc._predictor.Predictor.load(model).describe()["features"]
+        categorical = [c for c in train.columns if c not in NUMERIC + ["fnlwgt", "Y"]]
+        names = NUMERIC + [f"{c}={v}" for c in categorical for v in sorted(train[c].unique())]
+        order = []
+        for f in features:
+            order += ([names.index(f["column"])] if f["kind"] == "numeric" else
+                      [names.index(f"{f['column']}={v}") for v in f["levels"]])
+        clf = fairc.LogisticRegression(mitigate="constrained", constraint="dp", eps=0.02)
+        clf.fit(Xtr[:, order], ytr, sensitive_features=train["sex"])
+        np.testing.assert_allclose(clf.predict_proba(Xte[:, order])[:, 1], cli, rtol=0,
+                                   atol=1e-9)
+        self.assertEqual(clf.constraints_[:2], ["+ all sex=Female", "+ all sex=Male"])
+
+    def test_same_seed_same_model_and_pickle(self):
+        X, y, s = biased(n=1000)
+        a, b = (fairc.MLPClassifier(hidden=(4,), epochs=3, mitigate="penalty", random_state=2)
+                .fit(X, y, sensitive_features=s) for _ in range(2))
+        self.assertEqual(a.predictor_.to_bytes(), b.predictor_.to_bytes())
+        back = pickle.loads(pickle.dumps(a))
+        np.testing.assert_array_equal(back.predict_proba(X), a.predict_proba(X))
+        np.testing.assert_array_equal(back.multipliers_, a.multipliers_)
+
+    def test_sensitive_features_and_mitigate_go_together(self):
+        X, y, s = biased(n=300)
+        with self.assertRaisesRegex(ValueError, "needs sensitive_features"):
+            fairc.LogisticRegression(mitigate="penalty").fit(X, y)
+        with self.assertRaisesRegex(ValueError, "set mitigate="):
+            fairc.MLPClassifier().fit(X, y, sensitive_features=s)
+        with self.assertRaisesRegex(ValueError, "mitigate must be"):
+            fairc.LogisticRegression(mitigate="reduce").fit(X, y, sensitive_features=s)
+        with self.assertRaisesRegex(ValueError, "constraint must be one of"):
+            fairc.LogisticRegression(mitigate="penalty", constraint="eq").fit(
+                X, y, sensitive_features=s)
+        with self.assertRaisesRegex(ValueError, "rows"):
+            fairc.LogisticRegression(mitigate="penalty").fit(X, y, sensitive_features=s[:-1])
+        # the library's own checks, with its messages
+        for est, message in ((fairc.LogisticRegression(mitigate="constrained", eps=-1),
+                              "eps must be a finite number >= 0"),
+                             (fairc.LogisticRegression(mitigate="penalty", p_norm=0.5),
+                              "exponent p must be a number >= 1"),
+                             (fairc.MLPClassifier(mitigate="penalty", momentum=1.0),
+                              r"momentum must be in \[0, 1\)"),
+                             (fairc.MLPClassifier(mitigate="constrained", dual_lr=0),
+                              "dual step size")):
+            with self.assertRaisesRegex(ValueError, message, msg=repr(est)):
+                est.fit(X, y, sensitive_features=s)
+
+
 class TestFairlearn(unittest.TestCase):
     """fairc's estimators as the base learner of Fairlearn 0.9.0's reductions."""
 
