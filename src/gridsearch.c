@@ -304,7 +304,7 @@ static int fit_point(const fairc_oracle *o, gs_work *g, const double *lambda, co
     const fairc_red_problem *p = o->prob;
     size_t N = p->N;
     fairc_red_signed_weights(p, &g->w, lambda, !p->regression, g->s);
-    int constant = 1, seen = 0;
+    int constant = 1, seen = 0, have_out = 0;
     double first = 0;
     for (size_t i = 0; i < N; i++) {
         g->target[i] = p->regression ? p->y[i] : (g->s[i] > 0 ? 1.0 : 0.0);
@@ -337,14 +337,15 @@ static int fit_point(const fairc_oracle *o, gs_work *g, const double *lambda, co
         if (base) memcpy(f->params, base, o->n_params * sizeof *base);
         else memset(f->params, 0, o->n_params * sizeof *f->params);
         fairc_xy d = {N, o->data->D, o->data->X, g->target, g->weight};
-        int rc = fairc_red_learner_fit(&o->L, &d, f->params, f->warm, call, threads, st);
+        int rc = fairc_red_learner_fit_out(&o->L, &d, f->params, f->warm, NULL, call, threads,
+                                           g->out, &have_out, st);
         if (rc != FAIRC_OK) return rc;
         for (size_t j = 0; j < o->n_params; j++)
             if (!isfinite(f->params[j]))
                 return fairc_fail(st, FAIRC_EINVAL, "grid point %llu: the learner returned a "
                                   "parameter that is not finite", (unsigned long long)call);
     }
-    fairc_oracle_predict(o, f, o->data->X, N, g->out, st);
+    if (!have_out) fairc_oracle_predict(o, f, o->data->X, N, g->out, st);
     fairc_red_evaluate(p, &g->w, g->out, &f->err, f->gamma);
     return FAIRC_OK;
 }
