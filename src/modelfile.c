@@ -1585,9 +1585,10 @@ static void text_node(fairc_buf *b, const fairc_predictor *p, size_t i, unsigned
     } else if (n->type == FAIRC_NODE_CONSTANT) {
         fairc_buf_printf(b, "constant p = %.17g\n", n->p);
     } else if (n->type == FAIRC_NODE_MIXTURE) {
-        fairc_buf_printf(b, "mixture of %zu%s\n", n->n_children,
-                         !n->vote ? "" : p->enc.task == FAIRC_TASK_REGRESSION ? " (expected prediction)"
-                                                                            : " (hard decisions)");
+        const char *how = !n->vote ? ""
+                          : p->enc.task == FAIRC_TASK_REGRESSION ? " (one member per row; --expected: their mean)"
+                                                                 : " (hard decisions)";
+        fairc_buf_printf(b, "mixture of %zu%s\n", n->n_children, how);
         for (size_t c = 0; c < n->n_children; c++) {
             if (*shown >= max_shown) {
                 fairc_buf_printf(b, "%*s... (%zu nodes in all)\n", 2 * (int)depth + 6, "",
