@@ -8,7 +8,9 @@
  *   oracle    a learner (logistic regression, MLP, linear regression, or a callback for tests)
  *             fitted on targets and weights made from s; it warm-starts each fit from the last
  *             model it produced (SPEC §7.3.2), answers a repeated lambda from its cache, and
- *             keeps every result (parameters, err, gamma), so no fit is wasted;
+ *             keeps every result (parameters, err, gamma), so no fit is wasted (logistic
+ *             regression starts from the best of the last model, the nearest multipliers'
+ *             model and the intercept-only model: oracle_lr.c);
  *   grid      Fairlearn's lattice of multipliers (SPEC §8.2);
  *   record    what a reduction found (multipliers, gaps, errors, gammas), which a predictor
  *             keeps in its optional `diag` section (reduction.c reads and writes it).

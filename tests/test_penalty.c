@@ -453,3 +453,86 @@ TEST(penalty_training_lowers_the_disparity_deterministically)
     free(y);
     free(g);
 }
+
+/* fairc_batch_penalty_typed computes the batch penalty without a moment: it must give
+ * fairc_batch_penalty's value and gradient (to rounding) for every constraint, exponent,
+ * weights or none, running sums, and read float32 scores, integer and float groups and labels. */
+TEST(penalty_typed_batch_matches_the_moment_based_batch)
+{
+    enum { n = 97 };
+    fairc_rng r;
+    fairc_rng_seed(&r, 11, "penalty typed");
+    double z[n], y[n], w[n], dz0[n], dz1[n];
+    float z32[n], dz32[n];
+    int32_t g[n];
+    int64_t g64[n], y64[n];
+    uint8_t y8[n];
+    float gf[n];
+    const double ps[] = {1, 1.5, 2, 3, INFINITY};
+    fairc_status st;
+    for (int kind = FAIRC_CONSTRAINT_DP; kind <= FAIRC_CONSTRAINT_ERROR_RATE; kind++)
+        for (size_t G = 2; G <= 5; G += 3)
+            for (int pi = 0; pi < 5; pi++)
+                for (int weighted = 0; weighted < 2; weighted++) {
+                    for (size_t i = 0; i < n; i++) {
+                        z[i] = 2 * fairc_rng_normal(&r);
+                        z32[i] = (float)z[i];
+                        g[i] = (int32_t)(fairc_rng_next(&r) % G);
+                        g64[i] = g[i];
+                        gf[i] = (float)g[i];
+                        y[i] = (double)(fairc_rng_next(&r) % 2);
+                        y64[i] = (int64_t)y[i];
+                        y8[i] = (uint8_t)y[i];
+                        w[i] = i % 7 == 3 ? 0.0 : 0.5 + fairc_rng_uniform(&r);
+                    }
+                    const double *wp = weighted ? w : NULL;
+                    double run0[2 * 12] = {0}, run1[2 * 12] = {0}, P0, P1, mom = pi == 2 ? 0.9 : 0;
+                    for (int step = 0; step < 2; step++) {
+                        CHECK_EQ_INT(fairc_batch_penalty(kind, n, z, y, wp, g, G, 3.0, ps[pi], 0.01,
+                                                         mom, run0, 1, &P0, dz0, &st), FAIRC_OK);
+                        CHECK_EQ_INT(fairc_batch_penalty_typed(kind, n, z, FAIRC_TYPE_F64, y,
+                                                               FAIRC_TYPE_F64, wp, FAIRC_TYPE_F64,
+                                                               g, FAIRC_TYPE_I32, G, 3.0, ps[pi],
+                                                               0.01, mom, run1, 1, &P1, dz1, &st),
+                                     FAIRC_OK);
+                        CHECK_NEAR(P1, P0, 1e-15, 1e-12);
+                        for (size_t i = 0; i < n; i++) CHECK_NEAR(dz1[i], dz0[i], 1e-15, 1e-12);
+                        for (size_t s = 0; s < 2 * 12; s++) CHECK_NEAR(run1[s], run0[s], 0, 1e-12);
+                        for (size_t i = 0; i < n; i++) z[i] += 0.1; /* a second step elsewhere */
+                    }
+                    /* other element types: the same batch read as float32, int64, uint8, float */
+                    for (size_t i = 0; i < n; i++) z[i] = z32[i];
+                    CHECK_EQ_INT(fairc_batch_penalty(kind, n, z, y, wp, g, G, 3.0, ps[pi], 0.01, 0,
+                                                     NULL, 0, &P0, dz0, &st), FAIRC_OK);
+                    CHECK_EQ_INT(fairc_batch_penalty_typed(kind, n, z32, FAIRC_TYPE_F32,
+                                                           pi % 2 ? (void *)y64 : (void *)y8,
+                                                           pi % 2 ? FAIRC_TYPE_I64 : FAIRC_TYPE_U8,
+                                                           wp, FAIRC_TYPE_F64,
+                                                           pi % 2 ? (void *)g64 : (void *)gf,
+                                                           pi % 2 ? FAIRC_TYPE_I64 : FAIRC_TYPE_F32,
+                                                           G, 3.0, ps[pi], 0.01, 0, NULL, 0, &P1,
+                                                           dz32, &st), FAIRC_OK);
+                    CHECK_NEAR(P1, P0, 1e-15, 1e-12);
+                    for (size_t i = 0; i < n; i++) CHECK_NEAR(dz32[i], dz0[i], 1e-12, 1e-6);
+                }
+    /* bad input: the messages name the row */
+    double P;
+    float half[2] = {0.5f, 1.0f};
+    CHECK_EQ_INT(fairc_batch_penalty_typed(FAIRC_CONSTRAINT_DP, 2, z, FAIRC_TYPE_F64, NULL, 0, NULL,
+                                           0, half, FAIRC_TYPE_F32, 2, 1, 2, 0, 0, NULL, 0, &P,
+                                           NULL, &st), FAIRC_EINVAL);
+    CHECK_STR(st.message, "row 0: group 0.5 is not in 0..1");
+    int64_t big[2] = {0, 2};
+    CHECK_EQ_INT(fairc_batch_penalty_typed(FAIRC_CONSTRAINT_DP, 2, z, FAIRC_TYPE_F64, NULL, 0, NULL,
+                                           0, big, FAIRC_TYPE_I64, 2, 1, 2, 0, 0, NULL, 0, &P,
+                                           NULL, &st), FAIRC_EINVAL);
+    CHECK_STR(st.message, "row 1: group 2 is not in 0..1");
+    CHECK_EQ_INT(fairc_batch_penalty_typed(FAIRC_CONSTRAINT_DP, 2, z, FAIRC_TYPE_I64, NULL, 0, NULL,
+                                           0, big, FAIRC_TYPE_I64, 2, 1, 2, 0, 0, NULL, 0, &P,
+                                           NULL, &st), FAIRC_EINVAL);
+    CHECK(strstr(st.message, "unsupported element type") != NULL);
+    CHECK_EQ_INT(fairc_batch_penalty_typed(FAIRC_CONSTRAINT_EO, 2, z, FAIRC_TYPE_F64, NULL, 0, NULL,
+                                           0, big, FAIRC_TYPE_I64, 2, 1, 2, 0, 0, NULL, 0, &P,
+                                           NULL, &st), FAIRC_EINVAL);
+    CHECK_STR(st.message, "constraint eo needs the labels y");
+}

@@ -20,12 +20,14 @@ batch's hard decisions.
 Tensors must be on the CPU (the computation is in C); a tensor on another device is a
 ValueError. Logits of any floating dtype; the C side works in float64.
 """
+import ctypes
 import math
 
 import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
+from . import _lib
 from . import penalty as _penalty
 
 __all__ = ["PenaltyLoss", "DemographicParityLoss", "EqualizedOddsLoss", "EqualiedOddsLoss",
@@ -53,6 +55,90 @@ class _FromC(torch.autograd.Function):
         return grad * dz, None
 
 
+# fairc_batch_penalty_typed reads the tensors' buffers in their own element types (float32
+# logits, int64 groups and labels), so a batch crosses ctypes with no conversion: bound here with
+# plain addresses for the arrays, the cheapest arguments for a call made once per mini-batch.
+_V, _D = ctypes.c_void_p, ctypes.c_double
+_typed = getattr(_lib.lib, "fairc_batch_penalty_typed", None)
+if _typed is not None:
+    _typed.restype = ctypes.c_int
+    _typed.argtypes = [ctypes.c_int, ctypes.c_size_t, _V, ctypes.c_int, _V, ctypes.c_int, _V,
+                       ctypes.c_int, _V, ctypes.c_int, ctypes.c_size_t, _D, _D, _D, _D, _V,
+                       ctypes.c_int, ctypes.POINTER(_D), _V, ctypes.POINTER(_lib.Status)]
+# FAIRC_TYPE_* of the dtypes libfairc reads as they are (bool: one byte, 0 or 1)
+_TYPE = {torch.float64: 1, torch.float32: 2, torch.int64: 3, torch.int32: 4, torch.uint8: 5,
+         torch.bool: 5}
+_SCORE_TYPE = {torch.float64: 1, torch.float32: 2}
+_DP = _lib.CONSTRAINTS["dp"]
+
+
+class _Penalty(torch.autograd.Function):
+    """PenaltyLoss's value and gradient from one fairc_batch_penalty_typed call in forward, which
+    keeps the gradient; backward only scales it by grad_output (no second call into C). A
+    contiguous CPU tensor of a dtype libfairc reads is passed as it is (its address); anything
+    else is checked and converted as _BatchLoss does."""
+
+    @staticmethod
+    def forward(ctx, out, loss, extra):
+        sensitive, y, sample_weight = extra
+        z, zt = out, _SCORE_TYPE.get(out.dtype)
+        if zt is None or not out.is_cpu or not out.is_contiguous():
+            if not out.is_floating_point():
+                raise ValueError(f"the logits must be floating point; got {out.dtype}")
+            _cpu("the logit tensor", out)
+            z, zt = out.detach().reshape(-1).to(torch.float64).contiguous(), 1
+        n = out.numel()
+        if n == 0:
+            raise ValueError("the batch is empty")
+        s, st = sensitive, None
+        if loss._identity and isinstance(s, torch.Tensor) and s.is_cpu and s.is_contiguous():
+            st = _TYPE.get(s.dtype)
+            if st is not None and s.numel() != n:
+                raise ValueError(f"sensitive has {s.numel()} values; the logits have {n}")
+        if st is None:
+            s, st = loss._groups(sensitive, n), 4
+        yv, yt = None, 0
+        if loss._kind != _DP:
+            if y is None:
+                raise ValueError(f"{type(loss).__name__} ({loss.constraint}) needs the labels y")
+            yv, yt = _typed_array("y", y, n)
+        wv, wt = None, 0
+        if sample_weight is not None:
+            wv, wt = _typed_array("sample_weight", sample_weight, n)
+        running, commit = None, 0
+        if loss.momentum > 0:
+            r = loss.running
+            if not r.is_cpu or r.dtype != torch.float64 or not r.is_contiguous():
+                raise ValueError("the running sums must stay a float64 CPU buffer")
+            running, commit = r.data_ptr(), 1 if loss.training else 0
+        dz = torch.empty_like(z) if ctx.needs_input_grad[0] else None
+        value, status = _D(), _lib.Status()
+        rc = _typed(loss._kind, n, z.data_ptr(), zt, _ptr(yv), yt,
+                    _ptr(wv), wt, s.data_ptr(), st, loss._G, loss.alpha, loss.p_norm,
+                    loss.tol, loss.momentum, running, commit, value, _ptr(dz), status)
+        if rc != _lib.OK:
+            if b"group" in status.message and loss._identity:
+                loss._bad_value(s.to(torch.float64).reshape(-1))
+            _lib.raise_status(rc, status)
+        if dz is not None and z is not out:
+            dz = dz.view(out.shape).to(out.dtype)
+        ctx.dz = dz
+        return torch.scalar_tensor(value.value, dtype=out.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if torch.is_grad_enabled():  # create_graph=True: the gradient is constant in z
+            return _once(ctx, grad)
+        dz = ctx.dz
+        return (None if dz is None else grad * dz), None, None
+
+
+@once_differentiable
+def _once(ctx, grad):
+    dz = ctx.dz
+    return (None if dz is None else grad * dz), None, None
+
+
 def _cpu(name, t):
     if isinstance(t, torch.Tensor) and t.device.type != "cpu":
         raise ValueError(f"fairc.torch computes on the CPU; {name} is on {t.device}: move it with "
@@ -74,6 +160,18 @@ def _flat(name, t, n, dtype):
     if dtype is not None and t.dtype != dtype:
         t = t.to(dtype)
     return t.contiguous()
+
+
+def _typed_array(name, t, n):
+    """(tensor, FAIRC_TYPE_*) of labels or weights: a contiguous CPU tensor of a dtype libfairc
+    reads as it is, anything else as float64 through _flat."""
+    if isinstance(t, torch.Tensor) and t.is_cpu and t.is_contiguous():
+        code = _TYPE.get(t.dtype)
+        if code is not None:
+            if t.numel() != n:
+                raise ValueError(f"{name} has {t.numel()} values; the logits have {n}")
+            return t, code
+    return _flat(name, t, n, torch.float64), 1
 
 
 def _ptr(t):
@@ -109,6 +207,7 @@ class _BatchLoss(torch.nn.Module):
         self._sorted = torch.from_numpy(values[order])
         self._order = torch.from_numpy(order.astype(np.int32))
         self._identity = classes == list(range(len(classes)))
+        self._G = len(classes)
 
     @property
     def n_groups(self):
@@ -196,6 +295,13 @@ class PenaltyLoss(_BatchLoss):
     def forward(self, X, out, sensitive, y=None, sample_weight=None):
         """FairTorch's call: X (unused), out (logits, (n,) or (n, 1)), sensitive (n values among
         sensitive_classes), y (labels 0/1; unused by demographic parity), and optional weights."""
+        if _typed is None:  # a libfairc older than this package: the moment-based call
+            return self._forward_moment(out, sensitive, y, sample_weight)
+        if not isinstance(out, torch.Tensor):
+            raise TypeError("the scores (logits) must be a torch.Tensor")
+        return _Penalty.apply(out, self, (sensitive, y, sample_weight))
+
+    def _forward_moment(self, out, sensitive, y, sample_weight):
         group, yv, w = self._inputs(out, sensitive, y, sample_weight)
         running = None
         if self.momentum > 0:

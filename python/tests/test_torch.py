@@ -230,5 +230,176 @@ class TestModules(unittest.TestCase):
             PenaltyLoss(constraint="parity")
 
 
+class TestFusedPath(unittest.TestCase):
+    """PenaltyLoss computes value and gradient in one C call in forward (fairc_batch_penalty_typed
+    on the tensors' own buffers); backward only scales the saved gradient."""
+
+    def moment_path(self, loss, *args, **kwargs):
+        """The same loss through the moment-based C call (fairc_batch_penalty)."""
+        import fairc.torch as ft
+        saved, ft._typed = ft._typed, None
+        try:
+            return loss(*args, **kwargs)
+        finally:
+            ft._typed = saved
+
+    def test_same_value_and_gradient_as_the_moment_based_call(self):
+        for constraint in ("dp", "eo", "tpr", "fpr", "error_rate"):
+            for p_norm in (1, 2, 3.5, math.inf):
+                for dtype in (torch.float64, torch.float32):
+                    z, s, y, w = batch(n=64, groups=3, seed=7)
+                    z = z.detach().to(dtype).requires_grad_()
+                    loss = PenaltyLoss([0, 1, 2], constraint=constraint, alpha=5.0,
+                                       p_norm=p_norm, tol=0.01)
+                    for kwargs in ({}, {"sample_weight": w}):
+                        a = loss(None, z, s, y, **kwargs)
+                        (ga,) = torch.autograd.grad(a, z)
+                        b = self.moment_path(loss, None, z, s, y, **kwargs)
+                        (gb,) = torch.autograd.grad(b, z)
+                        msg = (constraint, p_norm, dtype, kwargs.keys())
+                        self.assertEqual(a.dtype, dtype)
+                        self.assertEqual(ga.dtype, dtype)
+                        tol = 1e-12 if dtype == torch.float64 else 1e-6
+                        self.assertAlmostEqual(a.item(), b.item(), delta=tol * max(1, b.item()),
+                                               msg=msg)
+                        np.testing.assert_allclose(ga.numpy(), gb.numpy(), rtol=tol, atol=1e-15,
+                                                   err_msg=str(msg))
+
+    def test_gradient_matches_central_differences(self):
+        z, s, y, w = batch(n=40, groups=4, seed=3)
+        for loss in (DemographicParityLoss([0, 1, 2, 3], alpha=3.0, p_norm=2.5),
+                     EqualizedOddsLoss([0, 1, 2, 3], alpha=2.0, tol=0.005)):
+            value = loss(None, z, s, y, sample_weight=w)
+            (grad,) = torch.autograd.grad(value, z)
+            zd, h = z.detach().clone(), 1e-6
+            for i in range(0, 40, 3):
+                up, down = zd.clone(), zd.clone()
+                up[i] += h
+                down[i] -= h
+                fd = (loss(None, up, s, y, sample_weight=w).item()
+                      - loss(None, down, s, y, sample_weight=w).item()) / (2 * h)
+                self.assertAlmostEqual(grad[i, 0].item(), fd, delta=1e-6 * max(1.0, abs(fd)))
+
+    def test_element_types_are_read_as_they_are(self):
+        z, s, y, w = batch(n=50, groups=2, seed=5)
+        eo = EqualizedOddsLoss([0, 1], alpha=4.0)
+        ref = eo(None, z, s, y, sample_weight=w).item()
+        for st in (s, s.int(), s.to(torch.uint8), s.bool(), s.float(), s.double()):
+            for yt in (y, y.int(), y.bool(), y.float(), y.double()):
+                for wt in (w, w.float()):
+                    got = eo(None, z, st, yt, sample_weight=wt).item()
+                    self.assertAlmostEqual(got, ref, delta=1e-6 * ref, msg=(st.dtype, yt.dtype))
+        # lists, NumPy arrays and non-contiguous tensors go through the converting path
+        self.assertAlmostEqual(eo(None, z, s.tolist(), y.numpy(), sample_weight=w.numpy()).item(),
+                               ref, delta=1e-12)
+        wide = torch.stack([torch.zeros(50, dtype=torch.float64), z.detach().view(-1)], 1)
+        wide.requires_grad_()
+        value = eo(None, wide[:, 1], s, y, sample_weight=w)
+        self.assertAlmostEqual(value.item(), ref, delta=1e-12)
+        value.backward()
+        (direct,) = torch.autograd.grad(eo(None, z, s, y, sample_weight=w), z)
+        np.testing.assert_allclose(wide.grad[:, 1].numpy(), direct.view(-1).numpy(), rtol=1e-12)
+        self.assertTrue(torch.all(wide.grad[:, 0] == 0))
+        half = eo(None, z.detach().half(), s, y)
+        self.assertEqual(half.dtype, torch.float16)
+
+    def test_second_backward_and_scaled_grad_output(self):
+        z, s, _, _ = batch(n=30, groups=3, seed=1)
+        dp = DemographicParityLoss([0, 1, 2], alpha=10.0)
+        value = dp(None, z, s)
+        value.backward(retain_graph=True)
+        once = z.grad.clone()
+        self.assertGreater(once.abs().sum().item(), 0)
+        value.backward(retain_graph=True)  # accumulates the same gradient again
+        np.testing.assert_allclose(z.grad.numpy(), 2 * once.numpy(), rtol=1e-15)
+        z.grad = None
+        value.backward(torch.tensor(-2.5, dtype=torch.float64))
+        np.testing.assert_allclose(z.grad.numpy(), -2.5 * once.numpy(), rtol=1e-15)
+        (g,) = torch.autograd.grad(3 * dp(None, z, s) + 1, z)
+        np.testing.assert_allclose(g.numpy(), 3 * once.numpy(), rtol=1e-14)
+        # through a model's non-leaf output, as in a training loop: the saved gradient is not
+        # aliased by the parameters' .grad, so zero_grad() cannot change a later backward
+        lin = torch.nn.Linear(2, 1).double()
+        x = torch.randn(30, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+        value = dp(None, lin(x), s)
+        value.backward(retain_graph=True)
+        first = lin.weight.grad.clone()
+        lin.zero_grad(set_to_none=False)
+        value.backward()
+        np.testing.assert_allclose(lin.weight.grad.numpy(), first.numpy(), rtol=1e-15)
+
+    def test_double_backward_is_refused_not_wrong(self):
+        z, s, _, _ = batch(n=20, groups=2, seed=4)
+        value = DemographicParityLoss(alpha=10.0)(None, z, s % 2)
+        (g,) = torch.autograd.grad(value, z, create_graph=True)
+        (ref,) = torch.autograd.grad(DemographicParityLoss(alpha=10.0)(None, z, s % 2), z)
+        np.testing.assert_allclose(g.detach().numpy(), ref.numpy(), rtol=1e-15)
+        with self.assertRaises(RuntimeError):  # no second derivative: an error, never zeros
+            g.sum().backward()
+        scale = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+        value = DemographicParityLoss(alpha=10.0)(None, z, s % 2)
+        (g,) = torch.autograd.grad(value, z, grad_outputs=scale, create_graph=True)
+        np.testing.assert_allclose(g.detach().numpy(), 2 * ref.numpy(), rtol=1e-15)
+        with self.assertRaisesRegex(RuntimeError, "differentiate twice"):
+            g.sum().backward()
+
+    def test_without_gradient(self):
+        z, s, _, _ = batch(n=20, groups=2, seed=4)
+        dp = DemographicParityLoss()
+        with torch.no_grad():
+            a = dp(None, z, s % 2)
+        b = dp(None, z.detach(), s % 2)
+        self.assertFalse(a.requires_grad or b.requires_grad)
+        self.assertEqual(a.item(), b.item())
+
+    def test_state_dicts_round_trip_through_torch_save(self):
+        import copy
+        import io
+        z, s, y, _ = batch(n=40, groups=3, seed=2)
+        dp = DemographicParityLoss([0, 1, 2], alpha=5.0, momentum=0.8)
+        con = ConstrainedLoss([0, 1, 2], constraint="eo", eps=0.01, dual_lr=0.5)
+        for _ in range(3):
+            dp(None, z, s)
+            con(None, z, s, y)
+        buf = io.BytesIO()
+        torch.save({"dp": dp.state_dict(), "con": con.state_dict()}, buf)
+        buf.seek(0)
+        state = torch.load(buf)
+        dp2 = DemographicParityLoss([0, 1, 2], alpha=5.0, momentum=0.8)
+        con2 = ConstrainedLoss([0, 1, 2], constraint="eo", eps=0.01, dual_lr=0.5)
+        dp2.load_state_dict(state["dp"])
+        con2.load_state_dict(state["con"])
+        self.assertTrue(torch.equal(dp2.running, dp.running))
+        self.assertTrue(torch.equal(con2.multipliers, con.multipliers))
+        self.assertGreater(con2.multipliers.abs().sum().item(), 0)
+        for a, b in ((dp, dp2), (dp, copy.deepcopy(dp))):
+            a.eval(), b.eval()
+            self.assertEqual(a(None, z, s).item(), b(None, z, s).item())
+        con.eval(), con2.eval()
+        self.assertEqual(con(None, z, s, y).item(), con2(None, z, s, y).item())
+
+    def test_bad_input_on_the_fused_path(self):
+        z = logits([.7, .4, .5])
+        dp = DemographicParityLoss()
+        with self.assertRaisesRegex(ValueError, "sensitive value 0.5 is not one of"):
+            dp(None, z, torch.tensor([0.0, 0.5, 1.0]))
+        with self.assertRaisesRegex(ValueError, "sensitive value 2 is not one of"):
+            dp(None, z, torch.tensor([0, 2, 1], dtype=torch.int32))
+        with self.assertRaisesRegex(ValueError, "sensitive has 2 values; the logits have 3"):
+            dp(None, z, torch.tensor([0, 1]))
+        with self.assertRaisesRegex(ValueError, "y has 2 values; the logits have 3"):
+            EqualizedOddsLoss()(None, z, torch.tensor([0, 1, 1]), torch.tensor([0, 1]))
+        with self.assertRaisesRegex(ValueError, "weight must be a finite number >= 0"):
+            dp(None, z, torch.tensor([0, 1, 1]), sample_weight=torch.tensor([1.0, -1.0, 1.0]))
+        with self.assertRaisesRegex(ValueError, "the batch is empty"):
+            dp(None, torch.zeros(0), torch.zeros(0, dtype=torch.int64))
+        with self.assertRaisesRegex(TypeError, "torch.Tensor"):
+            dp(None, [0.1, 0.2, 0.3], torch.tensor([0, 1, 1]))
+        dp.momentum = 0.5
+        dp.running = dp.running.float()
+        with self.assertRaisesRegex(ValueError, "float64 CPU buffer"):
+            dp(None, z, torch.tensor([0, 1, 1]))
+
+
 if __name__ == "__main__":
     unittest.main()
