@@ -3,6 +3,8 @@
     from fairc.metrics import audit                      # MetricFrame-like, NumPy/pandas in
     fairc.LogisticRegression(C=1.0).fit(X, y)            # scikit-learn estimators
     fairc.MLPClassifier(hidden=(64,), epochs=20).fit(X, y)
+    fairc.ExponentiatedGradient(fairc.LogisticRegression(), constraint="dp", eps=0.01)
+    fairc.GridSearch(fairc.MLPClassifier(), constraint="eo", grid_size=20)    # reductions
     fairc.ThresholdOptimizer(constraint="eo").fit(scores, y, sensitive_features=s)
     fairc.preprocessing.reweigh(y, sensitive_features=s)  # Reweighing's weights
     from fairc.torch import DemographicParityLoss        # FairTorch's losses, corrected
@@ -24,8 +26,9 @@ from . import metrics  # noqa: E402
 from .metrics import audit  # noqa: E402
 from .postprocessing import ThresholdOptimizer  # noqa: E402
 from .preprocessing import Reweighing  # noqa: E402
+from .reductions import ExponentiatedGradient, GridSearch  # noqa: E402
 
 library_path = _lib.library_path
 
 __all__ = ["__version__", "FaircError", "LogisticRegression", "MLPClassifier",
-           "ThresholdOptimizer", "Reweighing", "audit", "metrics", "library_path"]
+           "ExponentiatedGradient", "GridSearch", "ThresholdOptimizer", "Reweighing", "audit", "metrics", "library_path"]
