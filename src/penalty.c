@@ -264,8 +264,9 @@ static int typed_ok(int t)
 /* The batch penalty in one pass over the rows and one over the cells, without building a moment
  * (fairc_batch_penalty builds one per call, which costs more than the arithmetic on a batch of
  * 256): the same sums (Neumaier, row order), the same constraint order and penalty_of, so the
- * two agree to rounding. Workspace: f, sigmoid(-z) and w (n doubles each), the row's cell and
- * event (n int32 each), the accumulators (2 S), mu, scale, cc (S each), gamma, coef (K), mask. */
+ * two agree to rounding. Workspace, one malloc: the accumulators (2 S), z then f, sigmoid(-z),
+ * w, y, group (n doubles each), mu, scale, cc (S each), gamma, coef (K), each row's cell and
+ * event (n int32 each), mask (K). */
 FAIRC_API int fairc_batch_penalty_typed(int constraint, size_t n, const void *z, int z_type,
                                         const void *y, int y_type, const void *w, int w_type,
                                         const void *group, int group_type, size_t G, double alpha,
