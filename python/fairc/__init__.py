@@ -7,6 +7,7 @@
     fairc.GridSearch(fairc.MLPClassifier(), constraint="eo", grid_size=20)    # reductions
     fairc.ThresholdOptimizer(constraint="eo").fit(scores, y, sensitive_features=s)
     fairc.preprocessing.reweigh(y, sensitive_features=s)  # Reweighing's weights
+    fairc.CorrelationRemover(sensitive_feature_ids=["sex"]).fit_transform(df)
     from fairc.torch import DemographicParityLoss        # FairTorch's losses, corrected
 
 The package is a ctypes binding (no compiled extension): it loads libfairc.so (see fairc._lib
@@ -25,10 +26,11 @@ from .estimators import LogisticRegression, MLPClassifier  # noqa: E402
 from . import metrics  # noqa: E402
 from .metrics import audit  # noqa: E402
 from .postprocessing import ThresholdOptimizer  # noqa: E402
-from .preprocessing import Reweighing  # noqa: E402
+from .preprocessing import CorrelationRemover, Reweighing  # noqa: E402
 from .reductions import ExponentiatedGradient, GridSearch  # noqa: E402
 
 library_path = _lib.library_path
 
 __all__ = ["__version__", "FaircError", "LogisticRegression", "MLPClassifier",
-           "ExponentiatedGradient", "GridSearch", "ThresholdOptimizer", "Reweighing", "audit", "metrics", "library_path"]
+           "ExponentiatedGradient", "GridSearch", "ThresholdOptimizer", "Reweighing",
+           "CorrelationRemover", "audit", "metrics", "library_path"]
