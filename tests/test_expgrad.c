@@ -481,3 +481,47 @@ TEST(expgrad_oracle_logistic_solver_matches_fairc_logistic_fit)
     fairc_red_lr_free(&lr);
     free(X), free(y), free(w);
 }
+
+/* The same with more real columns than the pattern layout takes (every column is then real),
+ * a column mixing 1 with other values (real, not one-hot), rows without any one-hot column,
+ * and a start far from the optimum (the intercept-only start wins): fairc_logistic_fit's optimum
+ * each time, and the same bits on 1 and 2 threads. */
+TEST(expgrad_oracle_logistic_solver_layouts_and_starts)
+{
+    for (int wide = 0; wide < 2; wide++) {
+        size_t N = 900, D = wide ? 72 : 9;
+        float *X = calloc(N * D, sizeof *X);
+        double *y = malloc(N * sizeof *y), *w = malloc(N * sizeof *w);
+        fairc_rng r;
+        fairc_rng_seed(&r, 11 + (uint64_t)wide, "test/expgrad/lr-layouts");
+        for (size_t i = 0; i < N; i++) {
+            float *x = X + i * D;
+            x[0] = (float)fairc_rng_normal(&r);
+            x[1] = fairc_rng_uniform(&r) < 0.5 ? 1.0f : (float)(2 + fairc_rng_below(&r, 3)); /* mixed */
+            if (i % 4) x[2 + fairc_rng_below(&r, 4)] = 1; /* one row in 4: no one-hot column */
+            if (i % 5) x[6 + fairc_rng_below(&r, 3)] = 1;
+            for (size_t j = 9; j < D; j++) x[j] = (float)(0.1 * fairc_rng_normal(&r));
+            y[i] = fairc_rng_uniform(&r) < 1 / (1 + exp(-(x[0] + 0.4 * x[1] - x[3] + x[6])));
+            w[i] = 0.5 + fairc_rng_uniform(&r);
+        }
+        fairc_red_lr *lr = NULL;
+        fairc_status st = {0};
+        CHECK(fairc_red_lr_new(X, N, D, &lr, &st) == FAIRC_OK);
+        fairc_xy d = {N, D, X, y, w};
+        fairc_logistic_params lp;
+        fairc_logistic_params_init(&lp);
+        double *ref = calloc(D + 1, sizeof *ref), *got = calloc(D + 1, sizeof *got);
+        double *bad = malloc((D + 1) * sizeof *bad), *z1 = malloc(N * sizeof *z1), *z2 = malloc(N * sizeof *z2);
+        CHECK(fairc_logistic_fit(&d, &lp, ref, NULL, &st) == FAIRC_OK);
+        for (size_t j = 0; j <= D; j++) bad[j] = j % 2 ? 40.0 : -40.0;
+        const double *starts[1] = {bad};
+        int it = 0;
+        CHECK(fairc_red_lr_fit_from(lr, y, w, 1.0, 1e-10, starts, 1, 1, got, z1, &it, &st) == FAIRC_OK);
+        CHECK(it > 0 && it < 30);
+        for (size_t j = 0; j <= D; j++) CHECK_NEAR(got[j], ref[j], 1e-8, 1e-8);
+        CHECK(fairc_red_lr_fit_from(lr, y, w, 1.0, 1e-10, starts, 1, 2, got, z2, &it, &st) == FAIRC_OK);
+        CHECK_MSG(memcmp(z1, z2, N * sizeof *z1) == 0, "wide %d: scores differ between 1 and 2 threads", wide);
+        fairc_red_lr_free(&lr);
+        free(X), free(y), free(w), free(ref), free(got), free(bad), free(z1), free(z2);
+    }
+}
