@@ -733,20 +733,6 @@ FAIRC_API int fairc_batch_penalty_typed(int constraint, size_t n, const void *z,
                                         const void *group, int group_type, size_t G, double alpha,
                                         double p, double tol, double momentum, double *running,
                                         int commit, double *value, void *dz, fairc_status *st);
-/* Element types of the arrays that fairc_batch_penalty_typed reads and writes, so that a binding
- * hands over a tensor's buffer as it is (float32 logits, int64 groups and labels) instead of
- * converting it first. FAIRC_TYPE_U8 also reads a bool array (one byte, 0 or 1). */
-enum { FAIRC_TYPE_F64 = 1, FAIRC_TYPE_F32 = 2, FAIRC_TYPE_I64 = 3, FAIRC_TYPE_I32 = 4,
-       FAIRC_TYPE_U8 = 5 };
-/* fairc_batch_penalty with typed, C-contiguous arrays: z (n) and dz (n, may be NULL) of z_type
- * FAIRC_TYPE_F64 or _F32 (dz is written in z's type), y, w and group of any FAIRC_TYPE_*
- * (group values must be whole numbers in [0, G)). The same value and gradient (to rounding),
- * computed without building a moment, so a batch of 256 rows costs about a microsecond. */
-FAIRC_API int fairc_batch_penalty_typed(int constraint, size_t n, const void *z, int z_type,
-                                        const void *y, int y_type, const void *w, int w_type,
-                                        const void *group, int group_type, size_t G, double alpha,
-                                        double p, double tol, double momentum, double *running,
-                                        int commit, double *value, void *dz, fairc_status *st);
 
 #ifdef __cplusplus
 }
