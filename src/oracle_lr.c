@@ -205,9 +205,11 @@ static size_t pattern_at(const struct fairc_red_lr_layout *L, size_t r)
 }
 
 /* Scores z (N, X's row order), objective, gradient g (D + 1) and, unless NULL, the Hessian's
- * weights hw (N, stored order). part: LR_BLOCKS (D + 2 + 2 R) doubles of scratch. */
-static double lr_pass(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
-                      double inv_C, double *z, double *g, double *hw, double *part, int threads)
+ * weights hw (N, stored order). part: LR_BLOCKS (D + 2 + 2 R) doubles of scratch. at_zero: only
+ * the gradient at coef = 0 (p = 1/2 on every row; no scores, no loss, no exp or log). */
+static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
+                      double inv_C, double *z, double *g, double *hw, double *part, int threads,
+                      int at_zero)
 {
     const struct fairc_red_lr_layout *L = lr->lay;
     size_t D = lr->D, n = D + 1;
@@ -229,6 +231,12 @@ static double lr_pass(const fairc_red_lr *lr, const double *y, const double *w, 
             size_t m = L->pat_start[p + 1] - L->pat_start[p];
             double zp = coef[D], rp = 0;
             for (size_t a = 0; a < m; a++) zp += coef[pc[a]];
+            for (; at_zero && k < k1; k++) {
+                size_t i = L->perm[k];
+                double r = (w ? w[i] : 1.0) * (0.5 - y[i]);
+                for (size_t a = L->start[k]; a < L->start[k + 1]; a++) gr[L->rcol[a]] += r * L->val[a];
+                rp += r;
+            }
             for (; k < k1; k++) {
                 size_t i = L->perm[k];
                 double zi = zp;
@@ -267,6 +275,12 @@ static double lr_pass(const fairc_red_lr *lr, const double *y, const double *w, 
         g[j] += inv_C * coef[j];
     }
     return f;
+}
+
+static double lr_pass(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
+                      double inv_C, double *z, double *g, double *hw, double *part, int threads)
+{
+    return lr_pass_mode(lr, y, w, coef, inv_C, z, g, hw, part, threads, 0);
 }
 
 /* H[max(a, b)][min(a, b)] += v: the lower triangle. */
@@ -420,20 +434,20 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     double *part = hu + (size_t)LR_BLOCKS * (R + R * R);
     /* the scale of tol: the gradient at coef = 0, as fairc_logistic_fit's test */
     memset(trial.coef, 0, n * sizeof *trial.coef);
-    lr_pass(lr, y, w, trial.coef, inv_C, trial.z, trial.g, NULL, part, threads);
+    lr_pass_mode(lr, y, w, trial.coef, inv_C, NULL, trial.g, NULL, part, threads, 1);
     double g0 = lr_norm(trial.g, n);
     /* The start: the lowest objective among the given points and the intercept-only model
      * (coefficients 0, intercept the weighted log-odds). A warm start from other multipliers
      * can be far worse than that; Newton's damped steps then crawl. */
-    double sp = 0, sn = 0;
+    double sp = 0, sn = 0; /* sum w y, sum w (1 - y) */
     for (size_t i = 0; i < N; i++) {
         double wi = w ? w[i] : 1.0;
-        if (y[i] > 0.5) sp += wi;
-        else sn += wi;
+        sp += wi * y[i];
+        sn += wi * (1 - y[i]);
     }
-    memset(cur.coef, 0, n * sizeof *cur.coef);
-    if (sp > 0 && sn > 0) cur.coef[D] = log(sp / sn);
-    double f = lr_pass(lr, y, w, cur.coef, inv_C, cur.z, cur.g, cur.hw, part, threads);
+    /* its objective without a pass: every score is b, and sum_i w_i (softplus(b) - y_i b) */
+    double b = sp > 0 && sn > 0 ? log(sp / sn) : 0;
+    double f = (sp + sn) * ((b > 0 ? b : 0) + log1p(exp(-fabs(b)))) - b * sp, f_int = f;
     for (size_t k = 0; k < n_starts; k++) {
         memcpy(trial.coef, starts[k], n * sizeof *trial.coef);
         double fk = lr_pass(lr, y, w, trial.coef, inv_C, trial.z, trial.g, trial.hw, part, threads);
@@ -442,21 +456,31 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
             swap_points(&cur, &trial);
         }
     }
-    int it = 0;
+    if (f == f_int) { /* no start was better: the intercept-only model, passed over for real */
+        memset(cur.coef, 0, n * sizeof *cur.coef);
+        cur.coef[D] = b;
+        f = lr_pass(lr, y, w, cur.coef, inv_C, cur.z, cur.g, cur.hw, part, threads);
+    }
+    int it = 0, reuse = 0;
     for (; it < 100; it++) {
         double gnorm = lr_norm(cur.g, n);
         if (!(gnorm > tol * g0)) break;
-        /* positive definite in exact arithmetic (the intercept's entry is sum hw > 0); should
-         * rounding say otherwise, a small ridge */
-        lr_hessian(lr, cur.hw, inv_C, 0.0, H, Hpart, hu, threads);
-        double top = 0;
-        for (size_t j = 0; j < n; j++) top = fmax(top, H[j * n + j]);
-        int ok = lr_cholesky(H, n) == 0;
-        for (int retry = 0; !ok && retry < 3; retry++) {
-            lr_hessian(lr, cur.hw, inv_C, (top > 0 ? top : 1.0) * 1e-10 * pow(100.0, retry), H, Hpart, hu, threads);
-            ok = lr_cholesky(H, n) == 0;
+        /* In Newton's quadratic phase (the last full step cut the gradient tenfold or more) the
+         * Hessian barely moves between iterates, and the last factor still gives a step of
+         * Newton's quality for the price of one pass. Otherwise a new factor: positive definite
+         * in exact arithmetic (the intercept's entry is sum hw > 0); should rounding say
+         * otherwise, a small ridge. */
+        if (!reuse) {
+            lr_hessian(lr, cur.hw, inv_C, 0.0, H, Hpart, hu, threads);
+            double top = 0;
+            for (size_t j = 0; j < n; j++) top = fmax(top, H[j * n + j]);
+            int ok = lr_cholesky(H, n) == 0;
+            for (int retry = 0; !ok && retry < 3; retry++) {
+                lr_hessian(lr, cur.hw, inv_C, (top > 0 ? top : 1.0) * 1e-10 * pow(100.0, retry), H, Hpart, hu, threads);
+                ok = lr_cholesky(H, n) == 0;
+            }
+            if (!ok) break; /* cannot improve: keep the iterate */
         }
-        if (!ok) break; /* cannot improve: keep the iterate */
         const double *Lf = H;
         /* d = -H^-1 g: L y = -g, L^T d = y */
         for (size_t i = 0; i < n; i++) {
@@ -470,7 +494,12 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
             d[i] = t / Lf[i * n + i];
         }
         double gd = lr_dot(cur.g, d, n);
-        if (!(gd < 0)) break;
+        if (!(gd < 0)) {
+            if (!reuse) break;
+            reuse = 0; /* a stale factor: take a new one */
+            it--;
+            continue;
+        }
         double t = 1;
         int accepted = 0;
         for (int ls = 0; ls < 40 && !accepted; ls++) {
@@ -487,7 +516,12 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
                 t *= 0.5;
             }
         }
-        if (!accepted) break; /* at the optimum to rounding */
+        if (!accepted) {
+            if (!reuse) break; /* at the optimum to rounding */
+            reuse = 0;
+            continue;
+        }
+        reuse = t == 1 && lr_norm(cur.g, n) <= 0.1 * gnorm;
         /* A full step still going downhill steeply (phi'(1) < phi'(0) / 4): the data are nearly
          * separable along d, and Newton adds about one unit a step to a large coefficient,
          * halving the gradient each time. Doubling the step while the objective falls gets
@@ -498,6 +532,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
             if (!(fn < f)) break;
             f = fn;
             swap_points(&cur, &trial);
+            reuse = 0;
         }
     }
     if (iterations) *iterations = it;

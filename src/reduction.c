@@ -147,7 +147,7 @@ int fairc_red_learner_fit_out(const fairc_red_learner *L, const fairc_xy *d, dou
             if (warm) {
                 memcpy(mem, params, n * sizeof *mem);
                 starts[n_starts++] = mem;
-                if (alt && alt != params) {
+                if (alt && memcmp(alt, params, n * sizeof *alt) != 0) {
                     memcpy(mem + n, alt, n * sizeof *mem);
                     starts[n_starts++] = mem + n;
                 }
