@@ -11,7 +11,7 @@
  *
  * Usage: bench_reductions --shared DIR --method expgrad|gridsearch --constraint dp|eo
  *                         --sensitive sex|race [--mlp H] [--epochs E] [--grid-size N]
- *                         [--group-order sorted|appearance] [--threads T] [--repeat R]
+ *                         [--group-order size|sorted|appearance] [--threads T] [--repeat R]
  *                         --out PREFIX
  * Output: one line "key=value ...". */
 #include "fairc.h"
@@ -32,7 +32,7 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     const char *shared = "../shared", *method = "expgrad", *constraint = "dp", *sens = "sex";
-    const char *out = NULL, *group_order = "sorted";
+    const char *out = NULL, *group_order = "size";
     int threads = 1, repeat = 3;
     size_t mlp = 0, epochs = 20, grid = 20;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -83,7 +83,9 @@ int main(int argc, char **argv)
     fairc_reduction_options r;
     fairc_reduction_options_init(&r);
     r.grid_size = grid;
-    r.group_order = !strcmp(group_order, "appearance") ? FAIRC_ORDER_APPEARANCE : FAIRC_ORDER_SORTED;
+    r.group_order = !strcmp(group_order, "appearance") ? FAIRC_ORDER_APPEARANCE
+                    : !strcmp(group_order, "sorted")   ? FAIRC_ORDER_SORTED
+                                                       : FAIRC_ORDER_SIZE;
     fairc_predictor *p = NULL;
     fairc_train_info info;
     fairc_reduction_info ri;

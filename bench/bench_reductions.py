@@ -15,8 +15,8 @@ by the same Fairlearn functions.
 
 Usage: /usr/bin/python3 bench/bench_reductions.py [--only NAME] [--repeat 3] [--peer-repeat 1]
          [--threads 1] [--no-peer] [--mlp]
-Configurations: eg-dp-sex eg-eo-sex eg-dp-race eg-eo-race gs-dp-sex gs-dp-race (fairc's sorted
-group order and Fairlearn's appearance order, both reported) and, with --mlp, eg-dp-sex-mlp
+Configurations: eg-dp-sex eg-eo-sex eg-dp-race eg-eo-race gs-dp-sex gs-dp-race (fairc's default
+group order, by size, and Fairlearn's appearance order, both reported) and, with --mlp, eg-dp-sex-mlp
 (fairc MLP(64) against Fairlearn + skorch). Threads are pinned (OMP_NUM_THREADS etc.) for both.
 """
 import argparse
@@ -118,7 +118,7 @@ def expected(p, sens):
 
 
 # ---- fairc --------------------------------------------------------------------------------------
-def run_fairc(name, method, constraint, sens, extra, group_order="sorted"):
+def run_fairc(name, method, constraint, sens, extra, group_order="size"):
     prefix = os.path.join(out_dir, f"red_{name}_{group_order}")
     argv = [exe, "--shared", args.shared, "--method", method, "--constraint", constraint,
             "--sensitive", sens, "--threads", str(args.threads), "--repeat", str(args.repeat),
@@ -204,7 +204,7 @@ print(f"bench_reductions: Adult train {len(y_tr)} rows, test {len(y_te)}, 107 co
       f"{args.threads}; fairc best of {args.repeat}, Fairlearn best of {args.peer_repeat}", flush=True)
 for name, method, constraint, sens, extra in CONFIGS:
     disp = "DPD" if constraint == "dp" else "EOD"
-    orders = ["sorted", "appearance"] if method == "gridsearch" else ["sorted"]
+    orders = ["size", "appearance"] if method == "gridsearch" else ["size"]
     fairc_t = None
     for order in orders:
         kv, acc, dpd, eod = run_fairc(name, method, constraint, sens, extra, order)
