@@ -698,6 +698,13 @@ FAIRC_API int fairc_predictor_decision(const fairc_predictor *p, const float *X,
  * biases. FAIRC_EINVAL for a mixture or a threshold rule. */
 FAIRC_API int fairc_predictor_params(const fairc_predictor *p, const double **params,
                                      size_t *n_params, fairc_status *st);
+/* u (N) <- fairc_decision_uniform of each row's key: the row's D features X (N, D) as binary64
+ * little-endian (what `fairc predict` hashes for a model trained on arrays, whose encoder passes
+ * x0..x{D-1} through) followed by suffix_len bytes of suffix (a group name, or none). One call
+ * instead of N across a binding's foreign-function interface. */
+FAIRC_API int fairc_decision_uniform_rows(const float *X, size_t N, size_t D, const char *suffix,
+                                          size_t suffix_len, uint64_t seed, double *u,
+                                          fairc_status *st);
 
 /* SPEC §5's penalty on one mini-batch of n rows, for a training loop outside fairc (PyTorch):
  * z (n) logits, y (n) labels 0/1 (may be NULL for FAIRC_CONSTRAINT_DP), w (n) weights >= 0 or

@@ -34,6 +34,11 @@ FAIRC_API size_t fairc_sizeof(const char *type)
         {"fairc_threshold_info", sizeof(fairc_threshold_info)},
         {"fairc_reduction_options", sizeof(fairc_reduction_options)},
         {"fairc_reduction_info", sizeof(fairc_reduction_info)},
+        {"fairc_predict_options", sizeof(fairc_predict_options)},
+        {"fairc_postprocess_options", sizeof(fairc_postprocess_options)},
+        {"fairc_decorrelate_options", sizeof(fairc_decorrelate_options)},
+        {"fairc_decorrelate_info", sizeof(fairc_decorrelate_info)},
+        {"fairc_table_format", sizeof(fairc_table_format)},
     };
     if (!type) return 0;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
