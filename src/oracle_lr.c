@@ -465,7 +465,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     for (; it < 100; it++) {
         double gnorm = lr_norm(cur.g, n);
         if (!(gnorm > tol * g0)) break;
-        /* In Newton's quadratic phase (the last full step cut the gradient tenfold or more) the
+        /* In Newton's quadratic phase (the last full step cut the gradient a hundredfold) the
          * Hessian barely moves between iterates, and the last factor still gives a step of
          * Newton's quality for the price of one pass. Otherwise a new factor: positive definite
          * in exact arithmetic (the intercept's entry is sum hw > 0); should rounding say
@@ -521,7 +521,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
             reuse = 0;
             continue;
         }
-        reuse = t == 1 && lr_norm(cur.g, n) <= 0.1 * gnorm;
+        reuse = t == 1 && lr_norm(cur.g, n) <= 0.01 * gnorm;
         /* A full step still going downhill steeply (phi'(1) < phi'(0) / 4): the data are nearly
          * separable along d, and Newton adds about one unit a step to a large coefficient,
          * halving the gradient each time. Doubling the step while the objective falls gets
