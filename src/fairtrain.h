@@ -29,6 +29,12 @@ const char *fairc_penalty_params_check(const fairc_penalty_params *pp);
 double fairc_penalty_value(const fairc_moment *m, const fairc_moment_eval *ev,
                            const fairc_penalty_params *pp, double *coef);
 
+/* The checks every one-batch entry point (fairc_batch_penalty*, fairc_batch_moment) makes of
+ * its common arguments: a known constraint, rows, scores, groups (G in 2..10^6), labels unless
+ * demographic parity. FAIRC_OK or the error, in st. */
+int fairc_batch_args_check(int constraint, size_t n, const void *z, const void *y,
+                           const void *group, size_t G, fairc_status *st);
+
 typedef struct fairc_penalty fairc_penalty; /* a penalty over one moment, with its state */
 /* m must outlive the penalty; batches hold at most max_rows rows. */
 int fairc_penalty_new(const fairc_moment *m, const fairc_penalty_params *pp, size_t max_rows,

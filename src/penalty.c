@@ -261,6 +261,18 @@ static int typed_ok(int t)
     return t >= FAIRC_TYPE_F64 && t <= FAIRC_TYPE_U8;
 }
 
+int fairc_batch_args_check(int constraint, size_t n, const void *z, const void *y,
+                           const void *group, size_t G, fairc_status *st)
+{
+    const char *kname = fairc_moment_kind_name(constraint);
+    if (!kname) return fairc_fail(st, FAIRC_EINVAL, "unknown constraint %d", constraint);
+    if (n == 0 || !z || !group) return fairc_fail(st, FAIRC_EINVAL, "a batch needs rows, scores and groups");
+    if (G < 2 || G > 1000000) return fairc_fail(st, FAIRC_EINVAL, "the number of groups must be in 2..1000000");
+    if (!y && constraint != FAIRC_CONSTRAINT_DP)
+        return fairc_fail(st, FAIRC_EINVAL, "constraint %s needs the labels y", kname);
+    return FAIRC_OK;
+}
+
 /* The batch penalty in one pass over the rows and one over the cells, without building a moment
  * (fairc_batch_penalty builds one per call, which costs more than the arithmetic on a batch of
  * 256): the same sums (Neumaier, row order), the same constraint order and penalty_of, so the
@@ -276,12 +288,8 @@ FAIRC_API int fairc_batch_penalty_typed(int constraint, size_t n, const void *z,
     fairc_penalty_params pp = {alpha, p, tol, momentum};
     const char *bad = fairc_penalty_params_check(&pp);
     if (bad) return fairc_fail(st, FAIRC_EINVAL, "%s", bad);
-    const char *kname = fairc_moment_kind_name(constraint);
-    if (!kname) return fairc_fail(st, FAIRC_EINVAL, "unknown constraint %d", constraint);
-    if (n == 0 || !z || !group) return fairc_fail(st, FAIRC_EINVAL, "a batch needs rows, scores and groups");
-    if (G < 2 || G > 1000000) return fairc_fail(st, FAIRC_EINVAL, "the number of groups must be in 2..1000000");
-    if (!y && constraint != FAIRC_CONSTRAINT_DP)
-        return fairc_fail(st, FAIRC_EINVAL, "constraint %s needs the labels y", kname);
+    int bad_args = fairc_batch_args_check(constraint, n, z, y, group, G, st);
+    if (bad_args != FAIRC_OK) return bad_args;
     if ((z_type != FAIRC_TYPE_F64 && z_type != FAIRC_TYPE_F32) || (y && !typed_ok(y_type)) ||
         (w && !typed_ok(w_type)) || !typed_ok(group_type))
         return fairc_fail(st, FAIRC_EINVAL, "unsupported element type (scores: f64 or f32; "

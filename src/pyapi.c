@@ -151,12 +151,8 @@ static int batch_moment_new(int constraint, size_t n, const double *z, const dou
                             fairc_status *st)
 {
     memset(b, 0, sizeof *b);
-    const char *kname = fairc_moment_kind_name(constraint);
-    if (!kname) return fairc_fail(st, FAIRC_EINVAL, "unknown constraint %d", constraint);
-    if (n == 0 || !z || !group) return fairc_fail(st, FAIRC_EINVAL, "a batch needs rows, scores and groups");
-    if (G < 2 || G > 1000000) return fairc_fail(st, FAIRC_EINVAL, "the number of groups must be in 2..1000000");
-    if (!y && constraint != FAIRC_CONSTRAINT_DP)
-        return fairc_fail(st, FAIRC_EINVAL, "constraint %s needs the labels y", kname);
+    int bad_args = fairc_batch_args_check(constraint, n, z, y, group, G, st);
+    if (bad_args != FAIRC_OK) return bad_args;
     size_t E = constraint == FAIRC_CONSTRAINT_EO ? 2 : 1, extra = E * G;
     if (n > SIZE_MAX / 2 - extra) return fairc_fail(st, FAIRC_ELIMIT, "batch too large");
     for (size_t i = 0; i < n; i++) {
