@@ -5,25 +5,7 @@
 #include "json.h"
 #include "test.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
-
-static const char *tmp(const char *name, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s/%s", test_tmpdir(), name);
-    return buf;
-}
-
-static int runf(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int runf(char **out, char **err, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return test_run_fairc(cmd, out, err);
-}
 
 /* One line on stderr, starting with "fairc". */
 static int one_line(const char *err)
@@ -57,14 +39,14 @@ TEST(cli_postprocess_score_column_gives_fairlearn_rates)
 {
     char golden[1024], model[600], out[600];
     if (!test_shared_path("golden/adult_test_predictions.csv", golden, sizeof golden)) SKIP("golden predictions not found");
-    tmp("dp_sex.fairc", model, sizeof model);
-    tmp("dp_sex.csv", out, sizeof out);
+    test_tmp_path("dp_sex.fairc", model, sizeof model);
+    test_tmp_path("dp_sex.csv", out, sizeof out);
     char *err = NULL;
-    int rc = runf(NULL, &err, "postprocess %s --label y_true --sensitive sex --score score --constraint dp -o %s", golden, model);
+    int rc = test_runf(NULL, &err, "postprocess %s --label y_true --sensitive sex --score score --constraint dp -o %s", golden, model);
     CHECK_MSG(rc == 0 && err && strstr(err, "selection rate 0.1550 in every group"), "postprocess: %s", err ? err : "");
     free(err);
     err = NULL;
-    rc = runf(NULL, &err, "predict %s %s --keep sex -o %s", model, golden, out);
+    rc = test_runf(NULL, &err, "predict %s %s --keep sex -o %s", model, golden, out);
     CHECK_MSG(rc == 0, "predict: %s", err ? err : "");
     free(err);
     char *text = test_read_file(out, NULL);
@@ -92,7 +74,7 @@ TEST(cli_postprocess_score_column_gives_fairlearn_rates)
     free(text);
     /* the same decisions from fairc audit --model (the same per-row hash) */
     char *o1 = NULL;
-    rc = runf(&o1, NULL, "audit %s --label y_true --sensitive sex --model %s --json", golden, model);
+    rc = test_runf(&o1, NULL, "audit %s --label y_true --sensitive sex --model %s --json", golden, model);
     CHECK_EQ_INT(rc, 0);
     json *j = o1 ? json_parse(o1) : NULL;
     CHECK(j != NULL);
@@ -105,20 +87,20 @@ TEST(cli_postprocess_is_deterministic_and_inspectable)
 {
     char golden[1024], m1[600], m2[600];
     if (!test_shared_path("golden/adult_test_predictions.csv", golden, sizeof golden)) SKIP("golden predictions not found");
-    tmp("eo_race1.fairc", m1, sizeof m1);
-    tmp("eo_race2.fairc", m2, sizeof m2);
+    test_tmp_path("eo_race1.fairc", m1, sizeof m1);
+    test_tmp_path("eo_race2.fairc", m2, sizeof m2);
     /* the same command (the file records it) twice */
     size_t n1 = 0, n2 = 0;
-    CHECK_EQ_INT(runf(NULL, NULL, "postprocess %s --label y_true --sensitive race --score score --constraint eo -o %s --quiet", golden, m1), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "postprocess %s --label y_true --sensitive race --score score --constraint eo -o %s --quiet", golden, m1), 0);
     char *a = test_read_file(m1, &n1);
-    CHECK_EQ_INT(runf(NULL, NULL, "postprocess %s --label y_true --sensitive race --score score --constraint eo -o %s --quiet", golden, m1), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "postprocess %s --label y_true --sensitive race --score score --constraint eo -o %s --quiet", golden, m1), 0);
     char *b = test_read_file(m1, &n2);
     (void)m2;
     CHECK(a && b && n1 == n2 && memcmp(a, b, n1) == 0);
     free(a);
     free(b);
     char *out = NULL;
-    CHECK_EQ_INT(runf(&out, NULL, "inspect %s --json", m1), 0);
+    CHECK_EQ_INT(test_runf(&out, NULL, "inspect %s --json", m1), 0);
     json *j = out ? json_parse(out) : NULL;
     CHECK(j != NULL);
     CHECK(out && strstr(out, "\"type\": \"threshold\"") && strstr(out, "\"score_column\": \"score\"") &&
@@ -150,27 +132,27 @@ TEST(cli_postprocess_wraps_a_fairc_model)
 {
     char data[600], lr[600], to[600], out[600];
     small_data("small.csv", data, sizeof data, 0);
-    tmp("small_lr.fairc", lr, sizeof lr);
-    tmp("small_to.fairc", to, sizeof to);
-    tmp("small_pred.csv", out, sizeof out);
+    test_tmp_path("small_lr.fairc", lr, sizeof lr);
+    test_tmp_path("small_to.fairc", to, sizeof to);
+    test_tmp_path("small_pred.csv", out, sizeof out);
     char *err = NULL;
-    CHECK_EQ_INT(runf(NULL, NULL, "train %s --label y --sensitive g --drop id -o %s --quiet", data, lr), 0);
-    int rc = runf(NULL, &err, "postprocess %s --label y --sensitive g --base %s --constraint eo -o %s", data, lr, to);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "train %s --label y --sensitive g --drop id -o %s --quiet", data, lr), 0);
+    int rc = test_runf(NULL, &err, "postprocess %s --label y --sensitive g --base %s --constraint eo -o %s", data, lr, to);
     CHECK_MSG(rc == 0 && strstr(err, "FPR") && strstr(err, "in every group"), "%s", err ? err : "");
     free(err);
     err = NULL;
-    rc = runf(NULL, &err, "predict %s %s -o %s", to, data, out);
+    rc = test_runf(NULL, &err, "predict %s %s -o %s", to, data, out);
     CHECK_MSG(rc == 0, "%s", err ? err : "");
     free(err);
     char *text = test_read_file(out, NULL);
     CHECK(text && strncmp(text, "score,decision\n", 15) == 0);
     free(text);
     char *o = NULL;
-    CHECK_EQ_INT(runf(&o, NULL, "inspect %s", to), 0);
+    CHECK_EQ_INT(test_runf(&o, NULL, "inspect %s", to), 0);
     CHECK(o && strstr(o, "thresholds on the base model's probability") && strstr(o, "base: model logistic"));
     free(o);
     o = NULL;
-    CHECK_EQ_INT(runf(&o, NULL, "audit %s --label y --sensitive g --model %s --json", data, to), 0);
+    CHECK_EQ_INT(test_runf(&o, NULL, "audit %s --label y --sensitive g --model %s --json", data, to), 0);
     free(o);
 }
 
@@ -199,14 +181,14 @@ TEST(cli_predict_decisions_follow_the_row_not_its_position)
     test_write_file("order_rev.csv", r, at, rev, sizeof rev);
     free(r);
     free(text);
-    tmp("order.fairc", model, sizeof model);
-    tmp("order1.csv", o1, sizeof o1);
-    tmp("order2.csv", o2, sizeof o2);
+    test_tmp_path("order.fairc", model, sizeof model);
+    test_tmp_path("order1.csv", o1, sizeof o1);
+    test_tmp_path("order2.csv", o2, sizeof o2);
     for (int with_id = 0; with_id < 2; with_id++) {
-        CHECK_EQ_INT(runf(NULL, NULL, "postprocess %s --label y --sensitive g --score x --constraint dp %s -o %s --quiet",
+        CHECK_EQ_INT(test_runf(NULL, NULL, "postprocess %s --label y --sensitive g --score x --constraint dp %s -o %s --quiet",
                           data, with_id ? "--id id" : "", model), 0);
-        CHECK_EQ_INT(runf(NULL, NULL, "predict %s %s --keep id -o %s", model, data, o1), 0);
-        CHECK_EQ_INT(runf(NULL, NULL, "predict %s %s --keep id -o %s", model, rev, o2), 0);
+        CHECK_EQ_INT(test_runf(NULL, NULL, "predict %s %s --keep id -o %s", model, data, o1), 0);
+        CHECK_EQ_INT(test_runf(NULL, NULL, "predict %s %s --keep id -o %s", model, rev, o2), 0);
         char *a = test_read_file(o1, NULL), *b = test_read_file(o2, NULL);
         CHECK(a && b);
         if (!a || !b) return;
@@ -234,19 +216,19 @@ TEST(predict_file_opt_stream_and_seed)
 {
     char data[600], model[600], o1[600], o2[600], o3[600];
     small_data("stream.csv", data, sizeof data, 0);
-    tmp("stream.fairc", model, sizeof model);
-    CHECK_EQ_INT(runf(NULL, NULL, "postprocess %s --label y --sensitive g --score x -o %s --quiet", data, model), 0);
+    test_tmp_path("stream.fairc", model, sizeof model);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "postprocess %s --label y --sensitive g --score x -o %s --quiet", data, model), 0);
     fairc_predictor *p = NULL;
     fairc_status st = {0};
     CHECK_EQ_INT(fairc_predictor_load(model, &p, &st), FAIRC_OK);
     if (!p) return;
     fairc_predict_options o;
     fairc_predict_options_init(&o);
-    CHECK_EQ_INT(fairc_predict_file_opt(p, data, NULL, &o, tmp("s1.csv", o1, sizeof o1), NULL, &st), FAIRC_OK);
+    CHECK_EQ_INT(fairc_predict_file_opt(p, data, NULL, &o, test_tmp_path("s1.csv", o1, sizeof o1), NULL, &st), FAIRC_OK);
     o.randomize = FAIRC_RANDOMIZE_STREAM;
-    CHECK_EQ_INT(fairc_predict_file_opt(p, data, NULL, &o, tmp("s2.csv", o2, sizeof o2), NULL, &st), FAIRC_OK);
+    CHECK_EQ_INT(fairc_predict_file_opt(p, data, NULL, &o, test_tmp_path("s2.csv", o2, sizeof o2), NULL, &st), FAIRC_OK);
     o.seed = 5;
-    CHECK_EQ_INT(fairc_predict_file_opt(p, data, NULL, &o, tmp("s3.csv", o3, sizeof o3), NULL, &st), FAIRC_OK);
+    CHECK_EQ_INT(fairc_predict_file_opt(p, data, NULL, &o, test_tmp_path("s3.csv", o3, sizeof o3), NULL, &st), FAIRC_OK);
     static double p1[500], p2[500], p3[500], d1[500], d2[500], d3[500];
     char *a = test_read_file(o1, NULL), *b = test_read_file(o2, NULL), *c = test_read_file(o3, NULL);
     if (a && b && c) {
@@ -277,19 +259,19 @@ TEST(cli_postprocess_unseen_group_error_or_fallback)
     char data[600], newer[600], model[600], out[600];
     small_data("seen.csv", data, sizeof data, 0);
     small_data("unseen.csv", newer, sizeof newer, 1); /* rows 7, 57, ... in group c */
-    tmp("seen.fairc", model, sizeof model);
-    tmp("unseen_pred.csv", out, sizeof out);
-    CHECK_EQ_INT(runf(NULL, NULL, "postprocess %s --label y --sensitive g --score x -o %s --quiet", data, model), 0);
+    test_tmp_path("seen.fairc", model, sizeof model);
+    test_tmp_path("unseen_pred.csv", out, sizeof out);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "postprocess %s --label y --sensitive g --score x -o %s --quiet", data, model), 0);
     char *err = NULL;
-    CHECK_EQ_INT(runf(NULL, &err, "predict %s %s -o %s", model, newer, out), 1);
+    CHECK_EQ_INT(test_runf(NULL, &err, "predict %s %s -o %s", model, newer, out), 1);
     CHECK_MSG(one_line(err) && strstr(err, "unseen.csv:9:1: group 'g=c' was not seen"), "%s", err ? err : "");
     free(err);
     const char *policy[] = {"0", "1", "pooled"};
     for (int k = 0; k < 3; k++) {
-        CHECK_EQ_INT(runf(NULL, NULL, "postprocess %s --label y --sensitive g --score x --unseen-group %s -o %s --quiet",
+        CHECK_EQ_INT(test_runf(NULL, NULL, "postprocess %s --label y --sensitive g --score x --unseen-group %s -o %s --quiet",
                           data, policy[k], model), 0);
         err = NULL;
-        CHECK_EQ_INT(runf(NULL, &err, "predict %s %s --keep g -o %s", model, newer, out), 0);
+        CHECK_EQ_INT(test_runf(NULL, &err, "predict %s %s --keep g -o %s", model, newer, out), 0);
         free(err);
         char *text = test_read_file(out, NULL);
         CHECK(text != NULL);
@@ -310,7 +292,7 @@ TEST(cli_postprocess_unseen_group_error_or_fallback)
 TEST(cli_postprocess_bad_input_is_one_clear_line)
 {
     char f1[600], f2[600], f3[600], f4[600], model[600];
-    tmp("bad.fairc", model, sizeof model);
+    test_tmp_path("bad.fairc", model, sizeof model);
     const char *nan_score = "x,g,y\n0.5,a,1\nNaN,a,0\n0.2,b,1\n0.1,b,0\n";
     const char *text_score = "x,g,y\n0.5,a,1\n0.3,a,0\nabc,b,1\n0.1,b,0\n";
     const char *empty_score = "x,g,y\n0.5,a,1\n,a,0\n0.2,b,1\n0.1,b,0\n";
@@ -335,14 +317,14 @@ TEST(cli_postprocess_bad_input_is_one_clear_line)
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char *err = NULL;
-        int rc = runf(NULL, &err, "postprocess %s --label y --sensitive g --score x %s -o %s", cases[k].file, cases[k].extra, model);
+        int rc = test_runf(NULL, &err, "postprocess %s --label y --sensitive g --score x %s -o %s", cases[k].file, cases[k].extra, model);
         CHECK_MSG(rc == cases[k].code, "case %zu: exit %d, want %d (%s)", k, rc, cases[k].code, err ? err : "");
         CHECK_MSG(one_line(err) && strstr(err, cases[k].want), "case %zu: '%s', want '%s'", k, err ? err : "", cases[k].want);
         free(err);
     }
     /* score and base together, or neither */
     char *err = NULL;
-    CHECK_EQ_INT(runf(NULL, &err, "postprocess %s --label y --sensitive g -o %s", f4, model), 2);
+    CHECK_EQ_INT(test_runf(NULL, &err, "postprocess %s --label y --sensitive g -o %s", f4, model), 2);
     CHECK(one_line(err) && strstr(err, "exactly one of --score COL or --base MODEL"));
     free(err);
 }
@@ -353,25 +335,25 @@ TEST(cli_train_mitigate_threshold_is_train_then_postprocess)
 {
     char data[600], one[600], lr[600], two[600], o1[600], o2[600];
     small_data("train_thr.csv", data, sizeof data, 0);
-    tmp("thr_one.fairc", one, sizeof one);
-    tmp("thr_lr.fairc", lr, sizeof lr);
-    tmp("thr_two.fairc", two, sizeof two);
-    tmp("thr_one.csv", o1, sizeof o1);
-    tmp("thr_two.csv", o2, sizeof o2);
+    test_tmp_path("thr_one.fairc", one, sizeof one);
+    test_tmp_path("thr_lr.fairc", lr, sizeof lr);
+    test_tmp_path("thr_two.fairc", two, sizeof two);
+    test_tmp_path("thr_one.csv", o1, sizeof o1);
+    test_tmp_path("thr_two.csv", o2, sizeof o2);
     char *err = NULL;
-    int rc = runf(NULL, &err, "train %s --label y --sensitive g --drop id --mitigate threshold --constraint tpr --tol 0.02 -o %s", data, one);
+    int rc = test_runf(NULL, &err, "train %s --label y --sensitive g --drop id --mitigate threshold --constraint tpr --tol 0.02 -o %s", data, one);
     CHECK_MSG(rc == 0 && err && strstr(err, "TPR spread"), "%s", err ? err : "");
     free(err);
-    CHECK_EQ_INT(runf(NULL, NULL, "train %s --label y --sensitive g --drop id -o %s --quiet", data, lr), 0);
-    CHECK_EQ_INT(runf(NULL, NULL, "postprocess %s --label y --sensitive g --base %s --constraint tpr --tol 0.02 -o %s --quiet", data, lr, two), 0);
-    CHECK_EQ_INT(runf(NULL, NULL, "predict %s %s -o %s", one, data, o1), 0);
-    CHECK_EQ_INT(runf(NULL, NULL, "predict %s %s -o %s", two, data, o2), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "train %s --label y --sensitive g --drop id -o %s --quiet", data, lr), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "postprocess %s --label y --sensitive g --base %s --constraint tpr --tol 0.02 -o %s --quiet", data, lr, two), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "predict %s %s -o %s", one, data, o1), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "predict %s %s -o %s", two, data, o2), 0);
     char *a = test_read_file(o1, NULL), *b = test_read_file(o2, NULL);
     CHECK(a && b && strcmp(a, b) == 0);
     free(a);
     free(b);
     err = NULL;
-    CHECK_EQ_INT(runf(NULL, &err, "train %s --label y --sensitive g --mitigate threshold --tol -1 -o %s", data, one), 2);
+    CHECK_EQ_INT(test_runf(NULL, &err, "train %s --label y --sensitive g --mitigate threshold --tol -1 -o %s", data, one), 2);
     CHECK(one_line(err) && strstr(err, "tolerance"));
     free(err);
 }

@@ -6,7 +6,6 @@
 
 #include "internal.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 
 /* Weighted covariance of columns a and b over n rows of stride k. */
@@ -60,17 +59,6 @@ TEST(decorrelate_arrays_remove_linear_correlation)
     CHECK(memcmp(Zc, Z0, sizeof Zc) == 0);
     CHECK_EQ_INT(fairc_decorrelate_arrays(N, J, Zc, K, S, w, 1.5, &st), FAIRC_EINVAL);
     CHECK(strstr(st.message, "alpha") != NULL);
-}
-
-static int runf(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int runf(char **out, char **err, const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return test_run_fairc(cmd, out, err);
 }
 
 enum { NR = 600 };
@@ -165,7 +153,7 @@ TEST(decorrelate_file_intersection_has_no_correlation_with_any_indicator)
     make_table(&t, "dc.csv", data, sizeof data, 0);
     snprintf(out, sizeof out, "%s/dc_out.csv", test_tmpdir());
     char *err = NULL;
-    int rc = runf(NULL, &err, "decorrelate %s --sensitive a,b --label y -o %s", data, out);
+    int rc = test_runf(NULL, &err, "decorrelate %s --sensitive a,b --label y -o %s", data, out);
     CHECK_MSG(rc == 0, "%s", err ? err : "");
     free(err);
     if (!read_output(out, &t, x1, x2, 0)) return;
@@ -182,7 +170,7 @@ TEST(decorrelate_file_marginal_has_no_correlation_with_levels)
     char data[600], out[600];
     make_table(&t, "dcm.csv", data, sizeof data, 0);
     snprintf(out, sizeof out, "%s/dcm_out.csv", test_tmpdir());
-    CHECK_EQ_INT(runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y --cr-groups marginal -o %s", data, out), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y --cr-groups marginal -o %s", data, out), 0);
     if (!read_output(out, &t, x1, x2, 0)) return;
     for (int which = 0; which < 2; which++) {
         const double *x = which ? x2 : x1;
@@ -207,7 +195,7 @@ TEST(decorrelate_alpha_zero_gives_the_input_back)
     char data[600], out[600];
     make_table(&t, "dc0.csv", data, sizeof data, 0);
     snprintf(out, sizeof out, "%s/dc0_out.csv", test_tmpdir());
-    CHECK_EQ_INT(runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y --alpha 0 -o %s", data, out), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y --alpha 0 -o %s", data, out), 0);
     if (!read_output(out, &t, x1, x2, 0)) return;
     for (int i = 0; i < NR; i++) {
         CHECK(x1[i] == t.x1[i]);
@@ -224,7 +212,7 @@ TEST(decorrelate_weights_are_row_copies)
     char data[600], out[600], dup[600], dout[600];
     make_table(&t, "dcw.csv", data, sizeof data, 1);
     snprintf(out, sizeof out, "%s/dcw_out.csv", test_tmpdir());
-    CHECK_EQ_INT(runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y --weight w -o %s", data, out), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y --weight w -o %s", data, out), 0);
     if (!read_output(out, &t, x1, x2, 1)) return;
     check_uncorrelated(&t, x1, t.w, "x1 weighted");
     check_uncorrelated(&t, x2, t.w, "x2 weighted");
@@ -242,7 +230,7 @@ TEST(decorrelate_weights_are_row_copies)
     free(text);
     free(copy);
     snprintf(dout, sizeof dout, "%s/dcw_dup_out.csv", test_tmpdir());
-    CHECK_EQ_INT(runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y -o %s", dup, dout), 0);
+    CHECK_EQ_INT(test_runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y -o %s", dup, dout), 0);
     char *o = test_read_file(dout, NULL);
     if (!o) return;
     save = NULL;
@@ -268,9 +256,9 @@ TEST(decorrelate_projection_saved_and_applied)
     snprintf(out3, sizeof out3, "%s/dcp_new.csv", test_tmpdir());
     snprintf(proj, sizeof proj, "%s/dcp_proj.csv", test_tmpdir());
     for (int marginal = 0; marginal < 2; marginal++) {
-        CHECK_EQ_INT(runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y --alpha 0.7 %s --save-projection %s -o %s",
+        CHECK_EQ_INT(test_runf(NULL, NULL, "decorrelate %s --sensitive a,b --label y --alpha 0.7 %s --save-projection %s -o %s",
                           data, marginal ? "--cr-groups marginal" : "", proj, out1), 0);
-        CHECK_EQ_INT(runf(NULL, NULL, "decorrelate %s --label y --projection %s -o %s", data, proj, out2), 0);
+        CHECK_EQ_INT(test_runf(NULL, NULL, "decorrelate %s --label y --projection %s -o %s", data, proj, out2), 0);
         char *a = test_read_file(out1, NULL), *b = test_read_file(out2, NULL);
         CHECK(a && b && strcmp(a, b) == 0);
         free(a);
@@ -279,11 +267,11 @@ TEST(decorrelate_projection_saved_and_applied)
     const char *rows = "x1,a,x2,c,b,y\n1.5,F,2,u,p,0\n2.5,X,3,v,q,1\n";
     test_write_file("dcp_new_in.csv", rows, strlen(rows), newer, sizeof newer);
     char *err = NULL;
-    CHECK_EQ_INT(runf(NULL, &err, "decorrelate %s --label y --projection %s -o %s", newer, proj, out3), 1);
+    CHECK_EQ_INT(test_runf(NULL, &err, "decorrelate %s --label y --projection %s -o %s", newer, proj, out3), 1);
     CHECK_MSG(err && strstr(err, "row 2") && strstr(err, "not fitted on"), "%s", err ? err : "");
     free(err);
     err = NULL;
-    CHECK_EQ_INT(runf(NULL, &err, "decorrelate %s --label y --projection %s --unseen-group pooled -o %s", newer, proj, out3), 0);
+    CHECK_EQ_INT(test_runf(NULL, &err, "decorrelate %s --label y --projection %s --unseen-group pooled -o %s", newer, proj, out3), 0);
     CHECK(err && strstr(err, "1 rows"));
     free(err);
 }
@@ -297,12 +285,12 @@ TEST(decorrelate_bad_input_is_one_clear_line)
     const char *extra[] = {"--alpha 1.5", "--alpha -0.1", "--cr-groups both"};
     for (int k = 0; k < 3; k++) {
         char *err = NULL;
-        CHECK_EQ_INT(runf(NULL, &err, "decorrelate %s --sensitive a,b %s -o %s", data, extra[k], out), 2);
+        CHECK_EQ_INT(test_runf(NULL, &err, "decorrelate %s --sensitive a,b %s -o %s", data, extra[k], out), 2);
         CHECK_MSG(err && strncmp(err, "fairc", 5) == 0 && strchr(err, '\n') == err + strlen(err) - 1, "%s", err ? err : "");
         free(err);
     }
     char *err = NULL;
-    CHECK_EQ_INT(runf(NULL, &err, "decorrelate %s --sensitive nope -o %s", data, out), 1);
+    CHECK_EQ_INT(test_runf(NULL, &err, "decorrelate %s --sensitive nope -o %s", data, out), 1);
     CHECK(err && strstr(err, "no sensitive column named 'nope'"));
     free(err);
 }
