@@ -204,8 +204,9 @@ static size_t pattern_at(const struct fairc_red_lr_layout *L, size_t r)
     return lo;
 }
 
-/* Scores z (N, X's row order), objective, gradient g (D + 1) and, unless NULL, the Hessian's
- * weights hw (N, stored order). part: LR_BLOCKS (D + 2 + 2 R) doubles of scratch. at_zero: only
+/* Scores z (N), objective, gradient g (D + 1) and, unless NULL, the Hessian's weights hw (N),
+ * for labels y and weights w (N, or NULL), every array in stored row order (no gathers in the
+ * hot loop). part: LR_BLOCKS (D + 2 + 2 R) doubles of scratch. at_zero: only
  * the gradient at coef = 0 (p = 1/2 on every row; no scores, no loss, no exp or log). */
 static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
                       double inv_C, double *z, double *g, double *hw, double *part, int threads,
@@ -232,30 +233,31 @@ static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double
             double zp = coef[D], rp = 0;
             for (size_t a = 0; a < m; a++) zp += coef[pc[a]];
             for (; at_zero && k < k1; k++) {
-                size_t i = L->perm[k];
-                double r = (w ? w[i] : 1.0) * (0.5 - y[i]);
+                double r = (w ? w[k] : 1.0) * (0.5 - y[k]);
                 for (size_t a = L->start[k]; a < L->start[k + 1]; a++) gr[L->rcol[a]] += r * L->val[a];
                 rp += r;
             }
             for (; k < k1; k++) {
-                size_t i = L->perm[k];
                 double zi = zp;
                 for (size_t a = L->start[k]; a < L->start[k + 1]; a++) zi += L->val[a] * cr[L->rcol[a]];
-                z[i] = zi;
-                double wi = w ? w[i] : 1.0;
+                z[k] = zi;
+                double wi = w ? w[k] : 1.0;
                 if (wi == 0) {
                     if (hw) hw[k] = 0;
                     continue;
                 }
-                double dz, l = fairc_loss(FAIRC_LOSS_BCE, zi, y[i], &dz); /* dz = p - y */
+                /* the loss y softplus(-z) + (1 - y) softplus(z) and p - y as fairc_loss gives
+                 * them, with one division for p and 1 - p */
+                double e = exp(-fabs(zi)), inv = 1.0 / (1.0 + e), yi = y[k];
+                double p = zi >= 0 ? inv : e * inv, q = zi >= 0 ? e * inv : inv; /* q = 1 - p */
+                double lp = log1p(e), sp_pos = (zi > 0 ? zi : 0.0) + lp, sp_neg = (zi < 0 ? -zi : 0.0) + lp;
+                double l = yi == 1 ? sp_neg : yi == 0 ? sp_pos : yi * sp_neg + (1.0 - yi) * sp_pos;
+                double dz = yi == 1 ? -q : yi == 0 ? p : p - yi;
                 f += wi * l;
                 double r = wi * dz;
                 for (size_t a = L->start[k]; a < L->start[k + 1]; a++) gr[L->rcol[a]] += r * L->val[a];
                 rp += r;
-                if (hw) {
-                    double pr = dz + y[i];
-                    hw[k] = wi * pr * (1 - pr);
-                }
+                if (hw) hw[k] = wi * p * q;
             }
             for (size_t a = 0; a < m; a++) pg[pc[a]] += rp;
             pg[D] += rp;
@@ -423,9 +425,17 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     if (iterations) *iterations = 0;
     if (!(C > 0) || !isfinite(C)) return fairc_fail(st, FAIRC_EINVAL, "the oracle's solver needs a finite C > 0");
     double inv_C = 1.0 / C;
-    size_t nd = 4 * N + 5 * n + n * n + (size_t)LR_BLOCKS * (n * n + R + R * R + n + 1 + 2 * R);
+    size_t nd = 6 * N + 5 * n + n * n + (size_t)LR_BLOCKS * (n * n + R + R * R + n + 1 + 2 * R);
     double *mem = malloc(nd * sizeof *mem);
     if (!mem) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
+    /* labels and weights in stored row order, gathered once per fit rather than every pass */
+    const uint32_t *perm = lr->lay->perm;
+    double *ys = mem + nd - 2 * N, *ws = ys + N;
+    for (size_t k = 0; k < N; k++) ys[k] = y[perm[k]];
+    if (w)
+        for (size_t k = 0; k < N; k++) ws[k] = w[perm[k]];
+    y = ys;
+    w = w ? ws : NULL;
     lr_point cur = {mem, mem + n, NULL, NULL}, trial = {mem + n + N, mem + 2 * n + N, NULL, NULL};
     double *q = mem + 2 * n + 2 * N;
     cur.g = q, trial.g = q + n, q += 2 * n;
@@ -537,7 +547,8 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     }
     if (iterations) *iterations = it;
     memcpy(coef, cur.coef, n * sizeof *coef);
-    if (scores) memcpy(scores, cur.z, N * sizeof *scores);
+    if (scores)
+        for (size_t k = 0; k < N; k++) scores[perm[k]] = cur.z[k];
     free(mem);
     return FAIRC_OK;
 }
