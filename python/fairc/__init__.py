@@ -3,6 +3,7 @@
     from fairc.metrics import audit                      # MetricFrame-like, NumPy/pandas in
     fairc.LogisticRegression(C=1.0).fit(X, y)            # scikit-learn estimators
     fairc.MLPClassifier(hidden=(64,), epochs=20).fit(X, y)
+    fairc.LinearRegression(alpha=1.0).fit(X, y_numeric)   # ridge regression, in C
     fairc.ExponentiatedGradient(fairc.LogisticRegression(), constraint="dp", eps=0.01)
     fairc.GridSearch(fairc.MLPClassifier(), constraint="eo", grid_size=20)    # reductions
     fairc.ThresholdOptimizer(constraint="eo").fit(scores, y, sensitive_features=s)
@@ -22,7 +23,7 @@ if (_found := _lib.version()) != __version__:
                       f"{__version__} needs the same version")
 
 from ._lib import FaircError  # noqa: E402
-from .estimators import LogisticRegression, MLPClassifier  # noqa: E402
+from .estimators import LinearRegression, LogisticRegression, MLPClassifier  # noqa: E402
 from . import metrics  # noqa: E402
 from .metrics import audit  # noqa: E402
 from .postprocessing import ThresholdOptimizer  # noqa: E402
@@ -31,6 +32,6 @@ from .reductions import ExponentiatedGradient, GridSearch  # noqa: E402
 
 library_path = _lib.library_path
 
-__all__ = ["__version__", "FaircError", "LogisticRegression", "MLPClassifier",
+__all__ = ["__version__", "FaircError", "LogisticRegression", "MLPClassifier", "LinearRegression",
            "ExponentiatedGradient", "GridSearch", "ThresholdOptimizer", "Reweighing",
            "CorrelationRemover", "audit", "metrics", "library_path"]

@@ -1,12 +1,14 @@
-"""scikit-learn estimators trained by libfairc: LogisticRegression and MLPClassifier.
+"""scikit-learn estimators trained by libfairc: LogisticRegression, MLPClassifier and
+LinearRegression.
 
 They follow scikit-learn's conventions (when scikit-learn is installed they derive from its
-BaseEstimator and ClassifierMixin, so clone, pipelines, grid searches and Fairlearn's reductions
-take them): __init__ only stores parameters, fit(X, y, sample_weight=None) returns self,
-fitted attributes end in `_` (classes_, n_features_in_, predictor_, ...), and a pickle holds the
-model file's bytes.
+BaseEstimator and ClassifierMixin or RegressorMixin, so clone, pipelines, grid searches and
+Fairlearn's reductions take them): __init__ only stores parameters, fit(X, y, sample_weight=None)
+returns self, fitted attributes end in `_` (classes_, n_features_in_, predictor_, ...), and a
+pickle holds the model file's bytes.
 
-Labels: any two values; classes_ holds them sorted and classes_[1] is the positive class.
+Classifier labels: any two values; classes_ holds them sorted and classes_[1] is the positive
+class. Regression targets: finite numbers.
 Features are passed to C as float32 rows: a C-contiguous float32 array is read in place, anything
 else (float64 in particular) is converted once, a copy of X in float32. NaN or infinity in X, y
 or sample_weight is a ValueError.
@@ -20,7 +22,7 @@ from . import _lib
 from ._predictor import Predictor
 
 try:
-    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _check_sample_weight, check_is_fitted, check_random_state
     HAVE_SKLEARN = True
@@ -30,18 +32,35 @@ except ImportError:  # a minimal stand-in: parameters, validation, accuracy scor
                                   check_classification_targets, check_is_fitted,
                                   check_random_state)
 
-__all__ = ["LogisticRegression", "MLPClassifier"]
+    class RegressorMixin:
+        """scikit-learn's RegressorMixin without scikit-learn: the R^2 of predict as score."""
+        _estimator_type = "regressor"
+
+        def score(self, X, y, sample_weight=None):
+            return r2_score(y, self.predict(X), sample_weight)
+
+__all__ = ["LogisticRegression", "MLPClassifier", "LinearRegression"]
 
 
-class _FaircClassifier(ClassifierMixin, BaseEstimator):
-    """Shared fit/predict over a libfairc predictor; subclasses fill the train options."""
+def r2_score(y, pred, sample_weight=None):
+    """The (weighted) coefficient of determination 1 - RSS / TSS of scikit-learn's r2_score for
+    one output (1.0 for a constant y predicted exactly, 0.0 for one predicted inexactly)."""
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    pred = np.asarray(pred, dtype=np.float64).reshape(-1)
+    w = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    rss = np.sum(w * (y - pred) ** 2)
+    tss = np.sum(w * (y - np.average(y, weights=w)) ** 2)
+    if tss == 0:
+        return 1.0 if rss == 0 else 0.0
+    return float(1 - rss / tss)
+
+
+class _FaircEstimator(BaseEstimator):
+    """What every estimator over a libfairc predictor shares: thread count, X validation, the
+    checked train options, and writing the model file."""
 
     def _train_options(self, opts):
         raise NotImplementedError
-
-    def _bound(self):
-        """The fairness bound eps of mitigated training (None: fairc's default)."""
-        return self.eps
 
     def _threads(self):
         n_jobs = getattr(self, "n_jobs", None)
@@ -52,6 +71,29 @@ class _FaircClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_X(self, X, reset):
         return self._validate_data(X, dtype=np.float32, order="C", reset=reset)
+
+    def _base_options(self):
+        """fairc_train_options with this estimator's learner and parameters (checked)."""
+        opts = _lib.TrainOptions()
+        _lib.lib.fairc_train_options_init(ctypes.byref(opts))
+        opts.label = b"y"
+        opts.threads = self._threads()
+        self._train_options(opts)
+        return opts
+
+    def save_model(self, path):
+        """Writes the fitted model as a fairc model file (`fairc predict`, `fairc inspect`).
+        Its features are the columns x0..x{D-1} of a CSV, in the order of X."""
+        check_is_fitted(self)
+        self.predictor_.save(path)
+
+
+class _FaircClassifier(ClassifierMixin, _FaircEstimator):
+    """Shared fit/predict over a libfairc predictor; subclasses fill the train options."""
+
+    def _bound(self):
+        """The fairness bound eps of mitigated training (None: fairc's default)."""
+        return self.eps
 
     def _fit_inputs(self, X, y, sample_weight):
         """X as C-contiguous float32, classes_ candidates, y as 0/1 indices (float64) and
@@ -75,15 +117,6 @@ class _FaircClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError("only one class has samples of positive weight; "
                                  f"{type(self).__name__} needs 2 classes")
         return X, classes, y_index.astype(np.float64), w
-
-    def _base_options(self):
-        """fairc_train_options with this estimator's learner and parameters (checked)."""
-        opts = _lib.TrainOptions()
-        _lib.lib.fairc_train_options_init(ctypes.byref(opts))
-        opts.label = b"y"
-        opts.threads = self._threads()
-        self._train_options(opts)
-        return opts
 
     def fit(self, X, y, sample_weight=None, *, sensitive_features=None):
         """Trains on X (n_samples, n_features) and y (two classes), with optional weights.
@@ -174,12 +207,6 @@ class _FaircClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         p = self.predictor_.predict(self._validate_X(X, reset=False))
         return self.classes_[(p > 0.5).astype(np.intp)]
-
-    def save_model(self, path):
-        """Writes the fitted model as a fairc model file (`fairc predict`, `fairc inspect`).
-        Its features are the columns x0..x{D-1} of a CSV, in the order of X."""
-        check_is_fitted(self)
-        self.predictor_.save(path)
 
     def _more_tags(self):
         return {"binary_only": True}
@@ -403,3 +430,94 @@ class MLPClassifier(_FaircClassifier):
             self.intercepts_.append(params[at:at + n_out].copy())
             at += n_out
         return self
+
+
+class LinearRegression(RegressorMixin, _FaircEstimator):
+    """Least squares with an optional ridge penalty, scikit-learn's Ridge (alpha > 0) and
+    LinearRegression (alpha = 0) objective: sum_i w_i (y_i - x_i.coef - intercept)^2 +
+    alpha ||coef||^2, the intercept not penalised. Solved in C from the weighted normal equations
+    (centred Gram matrix, Cholesky; the minimum-norm solution when it is singular, as
+    scikit-learn's lstsq): the same model as `fairc train --task regression --model linear
+    --alpha A`, and the regressor of fairc's reductions under bounded group loss.
+
+    Parameters: alpha (ridge strength >= 0), fit_intercept, n_jobs (threads; None: OpenMP's
+    default; results do not depend on it). libfairc always fits an intercept; fit_intercept=False
+    fits the mirrored rows (x, y) and (-x, -y), each with the row's weight, and alpha doubled:
+    their means are 0, so the intercept is 0 (to rounding) and coef_ is the same minimiser
+    (the model file then records twice the rows).
+    Fitted: coef_ (n_features,), intercept_ (a float), n_features_in_, feature_names_in_ (pandas
+    input), predictor_. At most 4096 features.
+    """
+
+    def __init__(self, alpha=0.0, fit_intercept=True, n_jobs=None):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.n_jobs = n_jobs
+
+    def _intercept(self):
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise ValueError(f"fit_intercept must be True or False; got {self.fit_intercept!r}")
+        return bool(self.fit_intercept)
+
+    def _train_options(self, opts):
+        opts.task = _lib.TASK_REGRESSION
+        opts.learner = _lib.LEARNER_LINEAR
+        opts.alpha = _real("alpha", self.alpha)  # C says what is wrong with a negative one
+        bad = _lib.lib.fairc_train_options_check(ctypes.byref(opts))
+        if bad:
+            raise ValueError(bad.decode())
+
+    def _fit_inputs(self, X, y, sample_weight):
+        """X as C-contiguous float32, y as float64 targets and sample_weight as float64 (or
+        None), checked as scikit-learn does."""
+        if HAVE_SKLEARN:
+            X, y = self._validate_data(X, y, dtype=np.float32, order="C", reset=True,
+                                       y_numeric=True)
+        else:
+            X, y = self._validate_data(X, y, dtype=np.float32, order="C", reset=True)
+        y = np.asarray(y)
+        if y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"y must hold numbers; got dtype {y.dtype}") from None
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        if not np.isfinite(y).all():
+            raise ValueError("y contains NaN or infinity")
+        w = None
+        if sample_weight is not None:
+            w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            if not np.all(w >= 0):
+                raise ValueError("sample_weight must be >= 0")
+        return X, y, w
+
+    def fit(self, X, y, sample_weight=None):
+        """Fits X (n_samples, n_features) to the targets y (n_samples), with optional weights
+        (>= 0, not all 0). Returns self."""
+        X, y, w = self._fit_inputs(X, y, sample_weight)
+        intercept = self._intercept()
+        opts = self._base_options()
+        if not intercept:
+            X, y, w = _mirrored(X, y, w)
+            opts.alpha = 2 * opts.alpha
+        predictor, info = Predictor.train(X, y, w, opts)
+        params = predictor.params()
+        self.predictor_ = predictor
+        self.coef_ = params[:-1].copy()
+        self.intercept_ = float(params[-1]) if intercept else 0.0
+        self.train_loss_ = float(info.train_loss)
+        return self
+
+    def predict(self, X):
+        """x.coef_ + intercept_ for each row of X, computed in C (the features as float32)."""
+        check_is_fitted(self)
+        return self.predictor_.predict(self._validate_X(X, reset=False))
+
+
+def _mirrored(X, y, w):
+    """The rows (x, y) then (-x, -y), weights repeated: centred data, so that the intercept
+    libfairc always fits is 0 and the Gram matrix and right-hand side are doubled."""
+    X2 = np.concatenate([X, -X])
+    y2 = np.concatenate([y, -y])
+    w2 = None if w is None else np.concatenate([w, w])
+    return X2, y2, w2
