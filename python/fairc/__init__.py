@@ -6,6 +6,8 @@
     fairc.LinearRegression(alpha=1.0).fit(X, y_numeric)   # ridge regression, in C
     fairc.ExponentiatedGradient(fairc.LogisticRegression(), constraint="dp", eps=0.01)
     fairc.GridSearch(fairc.MLPClassifier(), constraint="eo", grid_size=20)    # reductions
+    fairc.ExponentiatedGradient(fairc.LinearRegression(), constraint="bounded_group_loss",
+                                upper_bound=0.5).fit(X, y_numeric, sensitive_features=s)
     fairc.ThresholdOptimizer(constraint="eo").fit(scores, y, sensitive_features=s)
     fairc.preprocessing.reweigh(y, sensitive_features=s)  # Reweighing's weights
     fairc.CorrelationRemover(sensitive_feature_ids=["sex"]).fit_transform(df)

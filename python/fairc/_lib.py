@@ -12,7 +12,7 @@ import ctypes.util
 import os
 
 __all__ = ["lib", "call", "Status", "AuditOptions", "TrainOptions", "TrainInfo", "ReductionOptions",
-           "ReductionInfo", "FaircError",
+           "ReductionInfo", "PredictOptions", "FaircError",
            "library_path", "take_string", "take_bytes"]
 
 # Status codes (include/fairc.h).
@@ -20,6 +20,10 @@ OK, EPARSE, EIO, ENOMEM, EINVAL, ELIMIT, ECANCEL = range(7)
 
 LEARNER_LOGISTIC, LEARNER_LINEAR, LEARNER_MLP = 1, 2, 3
 CONSTRAINTS = {"dp": 1, "eo": 2, "tpr": 3, "fpr": 4, "error_rate": 5}
+# The reductions also take bounded group loss (FAIRC_CONSTRAINT_BGL), a regression constraint.
+CONSTRAINT_BGL = 6
+REDUCTION_CONSTRAINTS = {**CONSTRAINTS, "bounded_group_loss": CONSTRAINT_BGL}
+BGL_LOSS = {"square": 1, "absolute": 2, "zero_one": 3}
 MITIGATE = {None: 0, "penalty": 1, "constrained": 2}
 MITIGATE_EXPGRAD, MITIGATE_GRIDSEARCH = 3, 4
 SELECT = {"best": 0, "last": 1}
@@ -215,6 +219,19 @@ class ReductionInfo(ctypes.Structure):
     ]
 
 
+class PredictOptions(ctypes.Structure):
+    _fields_ = [
+        ("keep", c_char_pp),
+        ("n_keep", ctypes.c_size_t),
+        ("seed", ctypes.c_uint64),
+        ("randomize", ctypes.c_int),
+        ("id", ctypes.c_char_p),
+        ("unseen", ctypes.c_int),
+        ("expected", ctypes.c_int),
+        ("mixture_scores", ctypes.c_int),
+    ]
+
+
 _MIRRORED = {"fairc_status": Status, "fairc_audit_options": AuditOptions,
              "fairc_train_options": TrainOptions, "fairc_train_info": TrainInfo}
 
@@ -229,7 +246,8 @@ _INT = ctypes.c_int
 _OPTIONAL_STRUCTS = {"fairc_threshold_options": ThresholdOptions,
                      "fairc_threshold_info": ThresholdInfo,
                      "fairc_reduction_options": ReductionOptions,
-                     "fairc_reduction_info": ReductionInfo}
+                     "fairc_reduction_info": ReductionInfo,
+                     "fairc_predict_options": PredictOptions}
 
 # name: (restype, argtypes). Every function the package calls is declared here.
 _SIGNATURES = {
@@ -290,6 +308,9 @@ _OPTIONAL = {
                                             ctypes.POINTER(ReductionInfo), _PS]),
     "fairc_decision_uniform_rows": (_INT, [c_float_p, _SZ, _SZ, ctypes.c_char_p, _SZ,
                                            ctypes.c_uint64, c_double_p, _PS]),
+    "fairc_predict_options_init": (None, [ctypes.POINTER(PredictOptions)]),
+    "fairc_predictor_predict_opt": (_INT, [_V, c_float_p, c_int32_p, c_double_p, c_double_p, _SZ,
+                                           ctypes.POINTER(PredictOptions), c_double_p, _PS]),
     "fairc_decorrelate_arrays": (_INT, [_SZ, _SZ, c_double_p, _SZ, c_double_p, c_double_p,
                                         ctypes.c_double, _PS]),
 }

@@ -118,6 +118,23 @@ class Predictor:
                   X.shape[0], _lib.ptr(out, ctypes.c_double))
         return out
 
+    def predict_opt(self, X, seed=0, expected=False):
+        """fairc_predictor_predict_opt on X without groups: a regression mixture gives each row
+        the member its u picks (u hashed from the row's features and "all" with seed, as
+        `fairc predict --seed S` does), or with expected the mean sum_h Q_h h(x). libfairc
+        refuses expected for a classifier or a single model (ValueError with its message)."""
+        _lib.require("fairc_predict_options", "fairc_predict_options_init",
+                     "fairc_predictor_predict_opt")
+        self._check(X)
+        o = _lib.PredictOptions()
+        _lib.lib.fairc_predict_options_init(ctypes.byref(o))
+        o.seed = seed
+        o.expected = 1 if expected else 0
+        out = np.empty(X.shape[0], dtype=np.float64)
+        _lib.call(_lib.lib.fairc_predictor_predict_opt, self._handle, _lib.ptr(X, ctypes.c_float),
+                  None, None, None, X.shape[0], ctypes.byref(o), _lib.ptr(out, ctypes.c_double))
+        return out
+
     def decision(self, X):
         """Raw scores (logits) of a single model; ValueError for a mixture."""
         self._check(X)

@@ -1,13 +1,20 @@
 """Fairlearn's reductions (SPEC §7-§8), run in C by fairc_train_reduction_arrays: the base
-learner (fairc's LogisticRegression or MLPClassifier) is refitted on re-weighted data until the
-constraint holds. The same algorithms and model files as `fairc train --mitigate expgrad` and
-`--mitigate gridsearch`.
+learner (fairc's LogisticRegression or MLPClassifier, or LinearRegression under bounded group
+loss) is refitted on re-weighted data until the constraint holds. The same algorithms and model
+files as `fairc train --mitigate expgrad` and `--mitigate gridsearch`.
 
     eg = fairc.ExponentiatedGradient(fairc.LogisticRegression(), constraint="dp", eps=0.01)
     eg.fit(X, y, sensitive_features=s, sample_weight=w)
     eg.predict_proba(X)[:, 1]     # the mixture's P(positive decision): sum_h Q_h h(x)
     eg.predict(X)                 # 1[u_i < p_i], u_i a hash of the row and the seed
     gs = fairc.GridSearch(fairc.MLPClassifier(hidden=(32,)), constraint="eo", grid_size=20)
+
+    # regression: each group's mean loss <= upper_bound (SPEC §4.3)
+    eg = fairc.ExponentiatedGradient(fairc.LinearRegression(), constraint="bounded_group_loss",
+                                     upper_bound=0.05, loss="square")
+    eg.fit(X, y, sensitive_features=s)
+    eg.predict(X)                 # each row: the member its u picks (SPEC §7.3.4)
+    eg.predict(X, expected=True)  # sum_h Q_h h(x)
 
 A randomised predictor's decisions follow SPEC §1.7: u_i hashes the row's features (as float32,
 the values the model reads) with a seed, so a row gets the same decision in every call, in any
@@ -23,8 +30,28 @@ import numpy as np
 
 from . import _lib
 from ._predictor import Predictor, _interruptible
-from .estimators import (BaseEstimator, ClassifierMixin, LogisticRegression, MLPClassifier,
-                         _choice, _FaircClassifier, _real, check_is_fitted, set_groups)
+from .estimators import (HAVE_SKLEARN, BaseEstimator, LinearRegression, LogisticRegression,
+                         MLPClassifier, _choice, _FaircClassifier, _real, check_is_fitted,
+                         r2_score, set_groups)
+
+if HAVE_SKLEARN:
+    from sklearn.utils.metaestimators import available_if
+else:
+    def available_if(check):
+        """scikit-learn's available_if without scikit-learn: the method exists on an instance
+        only when check(instance) is true (else AttributeError, so hasattr is False)."""
+        class _Available:
+            def __init__(self, fn):
+                self.fn = fn
+                self.__doc__ = fn.__doc__
+
+            def __get__(self, obj, owner=None):
+                if obj is None:
+                    return self.fn
+                if not check(obj):
+                    raise AttributeError(f"{type(obj).__name__} has no {self.fn.__name__} here")
+                return self.fn.__get__(obj, owner)
+        return _Available
 
 __all__ = ["ExponentiatedGradient", "GridSearch"]
 
@@ -56,43 +83,97 @@ def _decision_seed(random_state):
     return int(random_state)
 
 
-class _Reduction(ClassifierMixin, BaseEstimator):
+def _pairing(reduction, est, constraint):
+    """Refuses a classification constraint with a regressor and bounded group loss with a
+    classifier, naming what to use instead. (libfairc refuses both too, in its own words.)"""
+    name = type(est).__name__
+    if isinstance(est, LinearRegression) and constraint != _lib.CONSTRAINT_BGL:
+        raise ValueError(f"constraint={reduction.constraint!r} is a classification constraint and "
+                         f"fairc.{name} is a regressor: a regressor takes "
+                         "constraint='bounded_group_loss' (each group's mean loss <= "
+                         "upper_bound)")
+    if constraint == _lib.CONSTRAINT_BGL and not isinstance(est, LinearRegression):
+        raise ValueError(f"constraint='bounded_group_loss' is a regression constraint: its "
+                         f"estimator must be a regressor (fairc.LinearRegression), not the "
+                         f"classifier fairc.{name}")
+
+
+class _Reduction(BaseEstimator):
     """fit/predict shared by ExponentiatedGradient and GridSearch; subclasses fill the
-    reduction's own options."""
+    reduction's own options. A classifier with a classifier estimator, a regressor with
+    fairc.LinearRegression (its _estimator_type follows the estimator's, as a Pipeline's
+    follows its last step)."""
 
     _method = None
     _required_parameters = ["estimator"]  # what scikit-learn's checks construct us with
+
+    @property
+    def _estimator_type(self):
+        return getattr(self.estimator, "_estimator_type", "classifier")
+
+    def _is_classifier(self):
+        return self._estimator_type == "classifier"
 
     def _reduction_options(self, r):
         raise NotImplementedError
 
     def _base_estimator(self):
         est = self.estimator
-        if not isinstance(est, (LogisticRegression, MLPClassifier)):
+        if not isinstance(est, (LogisticRegression, MLPClassifier, LinearRegression)):
             raise ValueError(f"{type(self).__name__} trains its learner in C: estimator must be "
-                             "fairc.LogisticRegression or fairc.MLPClassifier; got "
+                             "fairc.LogisticRegression or fairc.MLPClassifier (classification), "
+                             f"or fairc.LinearRegression (bounded group loss); got "
                              f"{type(est).__name__} (Fairlearn's own reductions take any "
-                             "scikit-learn classifier)")
+                             "scikit-learn estimator)")
         if getattr(est, "mitigate", None) is not None:
             raise ValueError(f"the estimator of {type(self).__name__} must train without "
                              f"mitigation (its mitigate is {est.mitigate!r}); the reduction "
                              "does the mitigating")
+        if isinstance(est, LinearRegression) and not est._intercept():
+            raise ValueError(f"{type(self).__name__}'s linear regressions always fit an "
+                             "intercept: set fit_intercept=True on its LinearRegression")
         return est
+
+    def _bgl_options(self, r, bgl):
+        """Bounded group loss's options (upper_bound, loss, loss_min, loss_max) into r; they
+        mean nothing for the parity constraints, so giving one there is an error."""
+        given = [n for n in ("upper_bound", "loss", "loss_min", "loss_max")
+                 if getattr(self, n) is not None]
+        if not bgl:
+            if given:
+                raise ValueError(f"{', '.join(given)} belong(s) to "
+                                 "constraint='bounded_group_loss'; the bound of "
+                                 f"constraint={self.constraint!r} is eps (or ratio_bound)")
+            return
+        if self.ratio_bound is not None:
+            raise ValueError("ratio_bound belongs to the parity constraints; the bound of "
+                             "bounded_group_loss is upper_bound")
+        if self.upper_bound is not None:
+            r.upper_bound = _real("upper_bound", self.upper_bound)
+        if self.loss is not None:
+            r.loss = _choice("loss", self.loss, _lib.BGL_LOSS)
+        if self.loss_min is not None:
+            r.loss_min = _real("loss_min", self.loss_min)
+        if self.loss_max is not None:
+            r.loss_max = _real("loss_max", self.loss_max)
 
     def _options(self, n):
         """(train options, reduction options) from the estimator's and this object's
         parameters, both checked by libfairc."""
         _lib.require(*_NEEDS)
         est = self._base_estimator()
+        constraint = _choice("constraint", self.constraint, _lib.REDUCTION_CONSTRAINTS)
+        _pairing(self, est, constraint)
+        bgl = constraint == _lib.CONSTRAINT_BGL
         opts = est._base_options()
         if self.n_jobs is not None:
             from ._arrays import n_threads
             opts.threads = n_threads(self.n_jobs)
         opts.mitigate = self._method
-        opts.constraint = _choice("constraint", self.constraint, _lib.CONSTRAINTS)
-        if self.eps is not None:
+        opts.constraint = constraint
+        if self.eps is not None and not bgl:  # the parity bound; bounded group loss ignores it
             opts.eps = _real("eps", self.eps)
-        if self.ratio_bound is not None:
+        if self.ratio_bound is not None and not bgl:
             opts.ratio_bound = _real("ratio_bound", self.ratio_bound)
         bad = _lib.lib.fairc_train_options_check(ctypes.byref(opts))
         if bad:
@@ -101,6 +182,7 @@ class _Reduction(ClassifierMixin, BaseEstimator):
         _lib.lib.fairc_reduction_options_init(ctypes.byref(r))
         if self.group_order is not None:
             r.group_order = _choice("group_order", self.group_order, _lib.GROUP_ORDER)
+        self._bgl_options(r, bgl)
         keep = self._reduction_options(r)
         bad = _lib.lib.fairc_reduction_options_check(ctypes.byref(r))
         if bad:
@@ -108,21 +190,28 @@ class _Reduction(ClassifierMixin, BaseEstimator):
         return opts, r, keep
 
     def fit(self, X, y, *, sensitive_features, sample_weight=None):
-        """Runs the reduction on X (n_samples, n_features), y (two classes), the groups of
-        sensitive_features (one column, or several as a DataFrame or dict: their intersection)
-        and optional sample weights. Returns self."""
+        """Runs the reduction on X (n_samples, n_features), y (two classes; numbers for a
+        regressor), the groups of sensitive_features (one column, or several as a DataFrame or
+        dict: their intersection) and optional sample weights. Returns self."""
         # validated as the estimators validate (n_features_in_, feature_names_in_ set on self)
-        X, classes, y01, w = _FaircClassifier._fit_inputs(self, X, y, sample_weight)
+        est = self._base_estimator()
+        if isinstance(est, LinearRegression):
+            X, target, w = LinearRegression._fit_inputs(self, X, y, sample_weight)
+            classes = None
+        else:
+            X, classes, target, w = _FaircClassifier._fit_inputs(self, X, y, sample_weight)
         opts, r, keep = self._options(X.shape[0])
         groups = set_groups(opts, sensitive_features, X.shape[0])
         out, info, rinfo = ctypes.c_void_p(), _lib.TrainInfo(), _lib.ReductionInfo()
         with _interruptible(opts):
             _lib.call(_lib.lib.fairc_train_reduction_arrays, _lib.ptr(X, ctypes.c_float),
-                      X.shape[0], X.shape[1], _lib.ptr(y01, ctypes.c_double),
+                      X.shape[0], X.shape[1], _lib.ptr(target, ctypes.c_double),
                       _lib.ptr(w, ctypes.c_double), ctypes.byref(opts), ctypes.byref(r),
                       ctypes.byref(out), ctypes.byref(info), ctypes.byref(rinfo))
         del groups, keep  # read by the C side during the call only
-        self.classes_ = classes
+        self.__dict__.pop("classes_", None)
+        if classes is not None:
+            self.classes_ = classes
         self.predictor_ = Predictor(out.value)
         self._set_results(info, rinfo)
         return self
@@ -132,7 +221,8 @@ class _Reduction(ClassifierMixin, BaseEstimator):
         red = d.get("reduction", {})
         cands = red.get("candidates", [])
         self.constraints_ = list(red.get("constraints", []))
-        self.bound_ = float(red.get("bound", np.nan))
+        bound = red.get("bound")  # null: GridSearch's bounded group loss without upper_bound
+        self.bound_ = np.nan if bound is None else float(bound)
         self.weights_ = np.array([c["weight"] for c in cands], dtype=np.float64)
         self.lambda_vecs_ = np.array([c["lambda"] for c in cands], dtype=np.float64).reshape(
             len(cands), len(self.constraints_))
@@ -155,22 +245,31 @@ class _Reduction(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self._validate_data(X, dtype=np.float32, order="C", reset=False)
 
+    @available_if(_is_classifier)
     def predict_proba(self, X):
         """(n_samples, 2): P(decision classes_[0]) and P(decision classes_[1]); for a mixture,
-        p(x) = sum_h Q_h h(x) over its models' hard decisions."""
+        p(x) = sum_h Q_h h(x) over its models' hard decisions. Classification only."""
         X = self._X(X)
         p = self.predictor_.predict(X)
         return np.column_stack([1.0 - p, p])
 
-    def predict(self, X, random_state=None):
-        """classes_[1] where u_i < p(x_i) for a randomised predictor (u_i hashes row i's
-        features with the seed random_state, or this object's random_state when None), else
-        where p(x_i) > 0.5."""
+    def predict(self, X, random_state=None, expected=False):
+        """Classification: classes_[1] where u_i < p(x_i) for a randomised predictor (u_i
+        hashes row i's features with the seed random_state, or this object's random_state when
+        None), else where p(x_i) > 0.5.
+        Regression: a mixture gives row i the prediction of the first member whose cumulative
+        weight exceeds u_i (the same u, so the same member for a row in every call, and what
+        `fairc predict --seed S` writes), or with expected=True the mixture's mean
+        sum_h Q_h h(x_i) (`fairc predict --expected`); a single model (GridSearch,
+        deterministic) its prediction. libfairc refuses expected=True for a classifier (whose
+        expected decision is predict_proba) and for a single model."""
         X = self._X(X)
+        seed = _decision_seed(self.random_state if random_state is None else random_state)
+        if getattr(self, "classes_", None) is None or expected:
+            return self.predictor_.predict_opt(X, seed=seed, expected=expected)
         p = self.predictor_.predict(X)
         if not self.randomized_:
             return self.classes_[(p > 0.5).astype(np.intp)]
-        seed = _decision_seed(self.random_state if random_state is None else random_state)
         u = np.empty(X.shape[0], dtype=np.float64)
         _lib.call(_lib.lib.fairc_decision_uniform_rows, _lib.ptr(X, ctypes.c_float), X.shape[0],
                   X.shape[1], _KEY_GROUP, len(_KEY_GROUP), seed, _lib.ptr(u, ctypes.c_double))
@@ -182,16 +281,25 @@ class _Reduction(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         self.predictor_.save(path)
 
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of predict (classification) or R^2 of predict (regression), as
+        scikit-learn's ClassifierMixin and RegressorMixin score."""
+        pred = self.predict(X)
+        if self._is_classifier():
+            return float(np.average(pred == np.asarray(y), weights=sample_weight))
+        return r2_score(y, pred, sample_weight)
+
     def _more_tags(self):
-        return {"binary_only": True, "requires_fit": True}
+        return {"binary_only": True, "requires_fit": True, "requires_y": True}
 
 
 class ExponentiatedGradient(_Reduction):
     """Agarwal et al.'s ExponentiatedGradient (SPEC §7; Fairlearn 0.9.0's algorithm, with the
     differences of §7.3): a randomised mixture of models of estimator meeting the constraint.
 
-    Parameters: estimator (fairc.LogisticRegression or fairc.MLPClassifier: its parameters set
-    the learner), constraint ("dp", "eo", "tpr", "fpr", "error_rate"), eps (the fairness bound,
+    Parameters: estimator (fairc.LogisticRegression or fairc.MLPClassifier, or
+    fairc.LinearRegression for bounded group loss: its parameters set the learner), constraint
+    ("dp", "eo", "tpr", "fpr", "error_rate", "bounded_group_loss"), eps (the fairness bound,
     a difference of rates in [0, 1]; None: 0.01), ratio_bound (a ratio bound instead),
     eg_eps (sets B = 1 / eg_eps, the L1 radius of the multipliers; it is not the bound),
     max_iter, eta0, nu (the stopping gap; None: automatic), run_lp, deterministic (keep the best
@@ -199,11 +307,20 @@ class ExponentiatedGradient(_Reduction):
     warm_epochs (epochs of a warm-started MLP fit), cache, cost_fp and cost_fn (the error's
     costs), group_order ("sorted", "appearance", "size"), random_state (the seed of per-row
     decisions), n_jobs. None takes fairc's default.
-    Fitted: classes_, predictor_ (the model file's predictor), weights_ (each candidate's weight
-    in the mixture), lambda_vecs_, objectives_ (training error) and gammas_ of every candidate,
-    constraints_ (their names), n_iter_, best_iter_, best_gap_, nu_, n_oracle_calls_,
-    n_learner_fits_, n_cache_hits_, n_members_, train_error_, violation_ (max_k gamma_k - bound,
-    expected), disparity_, and with deterministic, det_error_ and det_violation_.
+    Bounded group loss (SPEC §4.3; estimator fairc.LinearRegression, which must fit an
+    intercept): constraint="bounded_group_loss" bounds each group's weighted mean loss by
+    upper_bound (>= 0; required here), with loss "square" (default), "absolute" or "zero_one"
+    (absolute on [0, 1]) after clipping labels and predictions to [loss_min, loss_max] (both or
+    neither; None: the training labels' range). These four are errors with the parity
+    constraints; ratio_bound is an error with bounded group loss and eps is not used there.
+    Fitted: classes_ (classification), predictor_ (the model file's predictor), weights_ (each
+    candidate's weight in the mixture), lambda_vecs_, objectives_ (training error) and gammas_
+    of every candidate, constraints_ (their names), n_iter_, best_iter_, best_gap_, nu_,
+    n_oracle_calls_, n_learner_fits_, n_cache_hits_, n_members_, train_error_, violation_
+    (max_k gamma_k - bound, expected; bounded group loss: max_g loss_g - upper_bound),
+    disparity_, and with
+    deterministic, det_error_ and det_violation_. Under bounded group loss objectives_ are the
+    candidates' mean losses and gammas_ their groups' mean losses.
     """
 
     _method = _lib.MITIGATE_EXPGRAD
@@ -211,11 +328,16 @@ class ExponentiatedGradient(_Reduction):
     def __init__(self, estimator, constraint="dp", eps=0.01, ratio_bound=None, eg_eps=None,
                  max_iter=None, eta0=None, nu=None, run_lp=None, deterministic=False,
                  keep_all=None, warm_start=None, warm_epochs=None, cache=None, cost_fp=None,
-                 cost_fn=None, group_order=None, random_state=None, n_jobs=None):
+                 cost_fn=None, group_order=None, random_state=None, n_jobs=None,
+                 upper_bound=None, loss=None, loss_min=None, loss_max=None):
         self.estimator = estimator
         self.constraint = constraint
         self.eps = eps
         self.ratio_bound = ratio_bound
+        self.upper_bound = upper_bound
+        self.loss = loss
+        self.loss_min = loss_min
+        self.loss_max = loss_max
         self.eg_eps = eg_eps
         self.max_iter = max_iter
         self.eta0 = eta0
@@ -273,16 +395,25 @@ class GridSearch(_Reduction):
     point of a grid of multipliers, and the single model of least
     (1 - constraint_weight) error + constraint_weight max_k gamma_k kept.
 
-    Parameters: estimator (fairc.LogisticRegression or fairc.MLPClassifier), constraint, eps,
+    Parameters: estimator (fairc.LogisticRegression, fairc.MLPClassifier, or
+    fairc.LinearRegression for bounded group loss), constraint, eps,
     ratio_bound (as ExponentiatedGradient's), grid_size (points, >= 1), grid_limit (> 0),
     grid_order ("lattice", Fairlearn's, or "norm"), grid_offset (added to every grid point: one
     number or one per constraint), constraint_weight (in [0, 1]), cost_fp, cost_fn,
     group_order ("sorted", "appearance", "size": which group the basis leaves out), warm_start,
     cache, random_state (kept for predict's signature; a single model decides by p > 0.5),
     n_jobs. None takes fairc's default.
-    Fitted: classes_, predictor_, best_idx_ (the grid point chosen), lambda_vecs_, objectives_
-    (error) and gammas_ of every grid point, weights_ (1 at best_idx_), constraints_,
-    n_oracle_calls_, n_learner_fits_, train_error_, violation_, disparity_.
+    Bounded group loss (SPEC §4.3): constraint="bounded_group_loss" with fairc.LinearRegression,
+    upper_bound (optional here: violation_ is max_g loss_g - upper_bound, or max_g loss_g
+    without it), loss, loss_min and loss_max as
+    ExponentiatedGradient's.
+    Its grid has one non-negative coordinate per group with L1 norm grid_limit (SPEC §8.1-§8.2),
+    each point fits the regressor with weights lambda_g / p_g, and the point of least
+    (1 - constraint_weight) mean loss + constraint_weight max_g loss_g is kept (SPEC §8.3).
+    Fitted: classes_ (classification), predictor_, best_idx_ (the grid point chosen),
+    lambda_vecs_, objectives_ (error, or mean loss) and gammas_ of every grid point, weights_
+    (1 at best_idx_), constraints_, n_oracle_calls_, n_learner_fits_, train_error_, violation_,
+    disparity_.
     """
 
     _method = _lib.MITIGATE_GRIDSEARCH
@@ -290,11 +421,16 @@ class GridSearch(_Reduction):
     def __init__(self, estimator, constraint="dp", eps=None, ratio_bound=None, grid_size=10,
                  grid_limit=None, grid_order=None, grid_offset=None, constraint_weight=None,
                  cost_fp=None, cost_fn=None, group_order=None, warm_start=None, cache=None,
-                 random_state=None, n_jobs=None):
+                 random_state=None, n_jobs=None, upper_bound=None, loss=None, loss_min=None,
+                 loss_max=None):
         self.estimator = estimator
         self.constraint = constraint
         self.eps = eps
         self.ratio_bound = ratio_bound
+        self.upper_bound = upper_bound
+        self.loss = loss
+        self.loss_min = loss_min
+        self.loss_max = loss_max
         self.grid_size = grid_size
         self.grid_limit = grid_limit
         self.grid_order = grid_order
