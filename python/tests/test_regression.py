@@ -447,6 +447,19 @@ class TestExponentiatedGradientBGL(unittest.TestCase):
         from sklearn.metrics import r2_score
         self.assertAlmostEqual(eg.score(X, y), r2_score(y, eg.predict(X)), places=12)
 
+    def test_scikit_learn_checks_that_need_no_sensitive_features(self):
+        """The estimator checks that do not call fit (fit needs sensitive_features), on both
+        reductions of a regressor, as test_reductions.py runs them on classifiers."""
+        if not HAVE_SKLEARN:
+            self.skipTest("scikit-learn is not installed")
+        from sklearn.utils import estimator_checks as ec
+        for red in (eg_bgl(0.5), fairc.GridSearch(fairc.LinearRegression(), constraint=BGL)):
+            name = type(red).__name__
+            ec.check_no_attributes_set_in_init(name, red)
+            ec.check_get_params_invariance(name, red)
+            ec.check_set_params(name, red)
+            ec.check_parameters_default_constructible(name, red)
+
     def test_pandas_feature_names(self):
         pd = require("pandas")
         X, y, s, _ = law()
