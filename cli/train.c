@@ -26,6 +26,7 @@ static void train_usage(FILE *f)
             "  --model M              logistic (default; trust-region Newton, exact optimum),\n"
             "                         mlp:H1[,H2...] (ReLU layers, Adam), linear (regression)\n"
             "  --C C                  logistic: inverse L2 strength, intercept not penalised (1)\n"
+            "  --no-intercept         logistic, linear: no intercept (plain or reductions)\n"
             "  --alpha A              linear: ridge strength (0); with --mitigate penalty, the\n"
             "                         penalty weight (1)\n"
             "  --epochs N --batch B   MLP: epochs (20) and mini-batch size (256)\n"
@@ -476,6 +477,8 @@ int cmd_train(int argc, char **argv)
             quiet = 1;
         } else if (cli_flag(argv, i, "--drop-missing-label")) {
             o.drop_missing_label = 1;
+        } else if (cli_flag(argv, i, "--no-intercept")) {
+            o.fit_intercept = 0;
         } else if ((v = cli_opt(argc, argv, &i, "--model", &bad))) {
             if (parse_model(v, &o) != 0) bad = 1;
         } else if ((v = cli_opt(argc, argv, &i, "--C", &bad))) {

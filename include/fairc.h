@@ -301,6 +301,9 @@ typedef struct fairc_train_options {
     const int32_t *group_ids;
     size_t n_group_ids;
     const char *const *group_names;
+    int fit_intercept;              /* logistic and linear models: 1 (default) fits an intercept
+                                     * (never penalised), 0 none; plain training and the
+                                     * reductions only (not an MLP, the penalty, constrained) */
 } fairc_train_options;
 
 typedef struct fairc_train_info {

@@ -1004,8 +1004,10 @@ int fairc_reduction_train(fairc_predictor *p, const fairc_xy *d, const fairc_gro
     }
     fairc_logistic_params_init(&L.logistic);
     L.logistic.C = o->C;
+    L.logistic.fit_intercept = o->fit_intercept;
     fairc_linreg_params_init(&L.linreg);
     L.linreg.alpha = o->alpha;
+    L.linreg.fit_intercept = o->fit_intercept;
     fairc_mlp_train_params_init(&L.train);
     L.train.epochs = o->epochs;
     L.train.batch_size = o->batch;

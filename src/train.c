@@ -42,6 +42,7 @@ FAIRC_API void fairc_train_options_init(fairc_train_options *o)
     o->lambda_max = 100;
     o->select = FAIRC_SELECT_BEST;
     o->dual_signal = FAIRC_DUAL_HARD;
+    o->fit_intercept = 1;
 }
 
 /* The checks of the fairness-aware options (NULL when none is wrong or none applies). */
@@ -88,6 +89,11 @@ FAIRC_API const char *fairc_train_options_check(const fairc_train_options *o)
     if (o->task == FAIRC_TASK_CLASSIFICATION && o->learner == FAIRC_LEARNER_LINEAR) return "the linear learner is for --task regression; use logistic for classification";
     if (o->task == FAIRC_TASK_REGRESSION && o->n_pos_labels) return "--pos-label applies to classification only";
     if (!(o->C > 0)) return "C must be a number > 0";
+    if (o->fit_intercept != 0 && o->fit_intercept != 1) return "fit_intercept must be 0 or 1";
+    if (!o->fit_intercept && (o->learner == FAIRC_LEARNER_MLP || o->mitigate == FAIRC_MITIGATE_PENALTY ||
+                              o->mitigate == FAIRC_MITIGATE_CONSTRAINED))
+        return "--no-intercept applies to logistic and linear models trained plainly or by a reduction "
+               "(not an MLP, --mitigate penalty or constrained)";
     if (!(o->alpha >= 0) || !isfinite(o->alpha)) return "alpha must be a finite number >= 0";
     if (o->n_hidden > 16) return "at most 16 hidden layers";
     for (size_t k = 0; k < o->n_hidden; k++)
@@ -311,6 +317,7 @@ static int train_core(fairc_predictor *p, const fairc_xy *d, const fairc_groupin
         fairc_logistic_params lp;
         fairc_logistic_params_init(&lp);
         lp.C = o.C;
+        lp.fit_intercept = o.fit_intercept;
         lp.threads = o.threads;
         lp.progress = o.progress;
         lp.progress_user = o.progress_user;
@@ -323,6 +330,7 @@ static int train_core(fairc_predictor *p, const fairc_xy *d, const fairc_groupin
         fairc_linreg_params lp;
         fairc_linreg_params_init(&lp);
         lp.alpha = o.alpha;
+        lp.fit_intercept = o.fit_intercept;
         lp.threads = o.threads;
         rc = fairc_linreg_fit(&data, &lp, p->params, st);
         info.converged = 1;

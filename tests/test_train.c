@@ -1,9 +1,11 @@
 /* test_train.c: `fairc train`, `fairc predict` and `fairc audit --model` end to end: the logistic
  * regression of SPEC §12.2 against the golden scikit-learn scores, bit-identical model files for
  * equal seeds, atomic output that never overwrites an input, and clear errors. */
+#include "internal.h"
 #include "json.h"
 #include "test.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -275,4 +277,67 @@ TEST(predict_randomized_decisions_are_stable_per_row)
     CHECK(da && db && strcmp(da, db) != 0);
     free(da);
     free(db);
+}
+
+/* fit_intercept = 0 (--no-intercept): logistic and linear models keep the intercept at 0 and
+ * reach their optimum without it (the gradient of the objective in beta vanishes); an MLP or
+ * the penalty refuse it. */
+TEST(train_without_intercept)
+{
+    enum { N = 400, D = 3 };
+    float X[N * D];
+    double y[N], yr[N], w[N];
+    fairc_rng r;
+    fairc_rng_seed(&r, 3, "test/train/no-intercept");
+    for (size_t i = 0; i < N; i++) {
+        for (size_t j = 0; j < D; j++) X[i * D + j] = (float)fairc_rng_normal(&r);
+        double s = 1.5 + X[i * D] - 0.5 * X[i * D + 2];
+        yr[i] = s + 0.1 * fairc_rng_normal(&r);
+        y[i] = fairc_rng_uniform(&r) < 1 / (1 + exp(-s));
+        w[i] = 0.5 + fairc_rng_uniform(&r);
+    }
+    for (int task = 0; task < 2; task++) {
+        fairc_train_options o;
+        fairc_train_options_init(&o);
+        o.label = "y";
+        o.task = task ? FAIRC_TASK_REGRESSION : FAIRC_TASK_CLASSIFICATION;
+        o.alpha = 2.0;
+        o.fit_intercept = 0;
+        fairc_predictor *p = NULL;
+        fairc_status st = {0};
+        CHECK_EQ_INT(fairc_train_arrays(X, N, D, task ? yr : y, w, &o, &p, NULL, &st), FAIRC_OK);
+        const double *b = NULL;
+        size_t nb = 0;
+        CHECK(p && fairc_predictor_params(p, &b, &nb, &st) == FAIRC_OK && nb == D + 1);
+        if (!b || nb != D + 1) {
+            fairc_predictor_free(&p);
+            continue;
+        }
+        CHECK(b[D] == 0.0);
+        /* the gradient in beta: sum_i w_i dloss/dz x_i + penalty' */
+        for (size_t j = 0; j < D; j++) {
+            double g = task ? 2 * o.alpha * b[j] : b[j] / o.C;
+            for (size_t i = 0; i < N; i++) {
+                double z = 0;
+                for (size_t k = 0; k < D; k++) z += X[i * D + k] * b[k];
+                double dz = task ? 2 * (z - yr[i]) : 1 / (1 + exp(-z)) - y[i];
+                g += w[i] * dz * X[i * D + j];
+            }
+            CHECK_NEAR(g, 0.0, 1e-6, 0);
+        }
+        fairc_predictor_free(&p);
+    }
+    fairc_train_options o;
+    fairc_train_options_init(&o);
+    o.label = "y";
+    o.fit_intercept = 0;
+    o.learner = FAIRC_LEARNER_MLP;
+    o.hidden[0] = 4;
+    o.n_hidden = 1;
+    const char *bad = fairc_train_options_check(&o);
+    CHECK(bad && strstr(bad, "--no-intercept"));
+    o.fit_intercept = 2;
+    o.learner = FAIRC_LEARNER_LOGISTIC;
+    bad = fairc_train_options_check(&o);
+    CHECK(bad && strstr(bad, "fit_intercept must be 0 or 1"));
 }

@@ -132,6 +132,7 @@ class TrainOptions(ctypes.Structure):
         ("group_ids", c_int32_p),
         ("n_group_ids", ctypes.c_size_t),
         ("group_names", c_char_pp),
+        ("fit_intercept", ctypes.c_int),
     ]
 
 

@@ -440,11 +440,8 @@ class LinearRegression(RegressorMixin, _FaircEstimator):
     scikit-learn's lstsq): the same model as `fairc train --task regression --model linear
     --alpha A`, and the regressor of fairc's reductions under bounded group loss.
 
-    Parameters: alpha (ridge strength >= 0), fit_intercept, n_jobs (threads; None: OpenMP's
-    default; results do not depend on it). libfairc always fits an intercept; fit_intercept=False
-    fits the mirrored rows (x, y) and (-x, -y), each with the row's weight, and alpha doubled:
-    their means are 0, so the intercept is 0 (to rounding) and coef_ is the same minimiser
-    (the model file then records twice the rows).
+    Parameters: alpha (ridge strength >= 0), fit_intercept (False: the model has none, the
+    intercept stays 0), n_jobs (threads; None: OpenMP's default; results do not depend on it).
     Fitted: coef_ (n_features,), intercept_ (a float), n_features_in_, feature_names_in_ (pandas
     input), predictor_. At most 4096 features.
     """
@@ -463,6 +460,7 @@ class LinearRegression(RegressorMixin, _FaircEstimator):
         opts.task = _lib.TASK_REGRESSION
         opts.learner = _lib.LEARNER_LINEAR
         opts.alpha = _real("alpha", self.alpha)  # C says what is wrong with a negative one
+        opts.fit_intercept = 1 if self._intercept() else 0
         bad = _lib.lib.fairc_train_options_check(ctypes.byref(opts))
         if bad:
             raise ValueError(bad.decode())
@@ -497,9 +495,6 @@ class LinearRegression(RegressorMixin, _FaircEstimator):
         X, y, w = self._fit_inputs(X, y, sample_weight)
         intercept = self._intercept()
         opts = self._base_options()
-        if not intercept:
-            X, y, w = _mirrored(X, y, w)
-            opts.alpha = 2 * opts.alpha
         predictor, info = Predictor.train(X, y, w, opts)
         params = predictor.params()
         self.predictor_ = predictor
@@ -513,11 +508,3 @@ class LinearRegression(RegressorMixin, _FaircEstimator):
         check_is_fitted(self)
         return self.predictor_.predict(self._validate_X(X, reset=False))
 
-
-def _mirrored(X, y, w):
-    """The rows (x, y) then (-x, -y), weights repeated: centred data, so that the intercept
-    libfairc always fits is 0 and the Gram matrix and right-hand side are doubled."""
-    X2 = np.concatenate([X, -X])
-    y2 = np.concatenate([y, -y])
-    w2 = None if w is None else np.concatenate([w, w])
-    return X2, y2, w2

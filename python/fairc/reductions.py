@@ -129,9 +129,6 @@ class _Reduction(BaseEstimator):
             raise ValueError(f"the estimator of {type(self).__name__} must train without "
                              f"mitigation (its mitigate is {est.mitigate!r}); the reduction "
                              "does the mitigating")
-        if isinstance(est, LinearRegression) and not est._intercept():
-            raise ValueError(f"{type(self).__name__}'s linear regressions always fit an "
-                             "intercept: set fit_intercept=True on its LinearRegression")
         return est
 
     def _bgl_options(self, r, bgl):

@@ -564,13 +564,23 @@ class TestRefusals(unittest.TestCase):
             (fairc.GridSearch(LinR(), constraint=BGL, loss_min=0.0), "both ends"),
             (fairc.GridSearch(LinR(), constraint=BGL, loss_min=1.0, loss_max=0.0),
              "clip range"),
-            (fairc.GridSearch(LinR(fit_intercept=False), constraint=BGL), "fit_intercept=True"),
             (fairc.GridSearch(LinR(alpha=-2.0), constraint=BGL), "alpha must be"),
         ]
         for red, message in cases:
             y = self.labels if isinstance(red.estimator, LR) else self.y
             with self.assertRaisesRegex(ValueError, message, msg=repr(red)):
                 red.fit(self.X, y, sensitive_features=self.s)
+
+    def test_reductions_keep_the_regressors_without_intercept(self):
+        """fit_intercept=False reaches the C learner inside a reduction: every member's
+        prediction at x = 0 is 0."""
+        gs = fairc.GridSearch(fairc.LinearRegression(fit_intercept=False), constraint=BGL,
+                              grid_size=5).fit(self.X, self.y, sensitive_features=self.s)
+        zero = np.zeros((4, np.asarray(self.X).shape[1]))
+        np.testing.assert_array_equal(gs.predict(zero), 0.0)
+        with_b = fairc.GridSearch(fairc.LinearRegression(), constraint=BGL,
+                                  grid_size=5).fit(self.X, self.y, sensitive_features=self.s)
+        self.assertTrue(np.any(with_b.predict(zero) != 0.0))
 
     def test_expected_is_for_regression_mixtures(self):
         eg = fairc.ExponentiatedGradient(fairc.LogisticRegression()).fit(
