@@ -83,16 +83,40 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
     unsigned char *is_real = calloc(D, 1);
     uint32_t *pid = malloc((N ? N : 1) * sizeof *pid), *bin = malloc(D * sizeof *bin);
     int rc = FAIRC_OK;
-    size_t *table = NULL, *first = NULL;
+    size_t *table = NULL, *first = NULL, *rs = NULL; /* rs, ac, av: X's non-zeros by row */
+    uint32_t *ac = NULL;
+    float *av = NULL;
     if (!lr || !L || !is_real || !pid || !bin) goto nomem;
     lr->N = N;
     lr->D = D;
     lr->lay = L;
-    /* columns: real when a non-zero is not 1 */
-    size_t nnz_real = 0, nnz_bin = 0;
-    for (size_t i = 0; i < N; i++)
-        for (size_t j = 0; j < D; j++)
-            if (X[i * D + j] != 0 && X[i * D + j] != 1) is_real[j] = 1;
+    /* Every row's non-zeros (column, value) in one pass, written without a branch on the value
+     * (one-hot columns make it unpredictable): the next slot is written either way and kept only
+     * for a non-zero. A column is real when one of its non-zeros is not 1. */
+    size_t nnz = 0;
+    rs = malloc((N + 1) * sizeof *rs);
+    if (!rs) goto nomem;
+    for (size_t i = 0; i < N; i++) {
+        rs[i] = nnz;
+        const float *x = X + i * D;
+        for (size_t j = 0; j < D; j++) {
+            nnz += x[j] != 0;
+            is_real[j] |= (unsigned char)((x[j] != 0) & (x[j] != 1));
+        }
+    }
+    rs[N] = nnz;
+    ac = malloc((nnz + 1) * sizeof *ac);
+    av = malloc((nnz + 1) * sizeof *av);
+    if (!ac || !av) goto nomem;
+    for (size_t i = 0; i < N; i++) {
+        const float *x = X + i * D;
+        size_t q = rs[i];
+        for (size_t j = 0; j < D; j++) {
+            ac[q] = (uint32_t)j;
+            av[q] = x[j];
+            q += x[j] != 0;
+        }
+    }
     for (size_t j = 0; j < D; j++) L->R += is_real[j];
     if (L->R > LR_MAX_REAL) {
         memset(is_real, 1, D);
@@ -104,12 +128,9 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
         if (is_real[j]) L->real[r] = (uint32_t)j;
         rindex[j] = is_real[j] ? (uint32_t)r++ : UINT32_MAX;
     }
-    for (size_t i = 0; i < N; i++)
-        for (size_t j = 0; j < D; j++)
-            if (X[i * D + j] != 0) {
-                if (is_real[j]) nnz_real++;
-                else nnz_bin++;
-            }
+    size_t nnz_real = 0, nnz_bin = 0;
+    for (size_t q = 0; q < nnz; q++) nnz_real += is_real[ac[q]];
+    nnz_bin = nnz - nnz_real;
     /* patterns, numbered by first appearance: open addressing on the binary column sets */
     size_t cap = 16;
     while (cap < 2 * N) cap *= 2;
@@ -125,8 +146,8 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
     L->pat_start[0] = 0;
     for (size_t i = 0; i < N; i++) {
         size_t m = 0;
-        for (size_t j = 0; j < D; j++)
-            if (!is_real[j] && X[i * D + j] != 0) cols[m++] = (uint32_t)j;
+        for (size_t q = rs[i]; q < rs[i + 1]; q++)
+            if (!is_real[ac[q]]) cols[m++] = ac[q];
         size_t slot = hash_cols(cols, m) & (cap - 1);
         for (;; slot = (slot + 1) & (cap - 1)) {
             if (table[slot] == 0) {
@@ -163,11 +184,11 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
     size_t nz = 0;
     for (size_t k = 0; k < N; k++) {
         L->start[k] = nz;
-        const float *x = X + (size_t)L->perm[k] * D;
-        for (size_t j = 0; j < D; j++)
-            if (is_real[j] && x[j] != 0) {
-                L->rcol[nz] = rindex[j];
-                L->val[nz++] = x[j];
+        size_t i = L->perm[k];
+        for (size_t q = rs[i]; q < rs[i + 1]; q++)
+            if (is_real[ac[q]]) {
+                L->rcol[nz] = rindex[ac[q]];
+                L->val[nz++] = av[q];
             }
     }
     L->start[N] = nz;
@@ -180,6 +201,9 @@ done:
     free(bin);
     free(table);
     free(first);
+    free(rs);
+    free(ac);
+    free(av);
     if (rc == FAIRC_OK) *out = lr;
     else fairc_red_lr_free(&lr);
     return rc;
