@@ -2,12 +2,14 @@
 when a package or a peer is absent."""
 import importlib
 import os
+import subprocess
 import sys
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
 SHARED = os.environ.get("FAIRC_SHARED", os.path.join(ROOT, os.pardir, "shared"))
 PEERS = {"fairlearn": "fairlearn-0.9.0", "fairtorch": "fairtorch-0.1.2"}
+FAIRC_BIN = os.path.join(ROOT, "bin", "fairc")
 
 
 def shared(*parts):
@@ -68,3 +70,23 @@ def adult():
                        encode(test), test["Y"].str.startswith(">50K").to_numpy(np.int64),
                        train, test)
     return _ADULT["v"]
+
+
+def run_cli(test, *cmds):
+    """Runs bin/fairc commands (argument lists); skips the test when bin/fairc is not built, and
+    fails it, with fairc's message, when a command fails."""
+    if not os.access(FAIRC_BIN, os.X_OK):
+        test.skipTest("bin/fairc is not built")
+    for cmd in cmds:
+        r = subprocess.run([FAIRC_BIN, *cmd], capture_output=True, text=True)
+        if r.returncode != 0:
+            test.fail(f"bin/fairc {cmd[0]} failed ({r.returncode}): {r.stderr.strip()}")
+
+
+def write_x_csv(path, X):
+    """X as the CSV a model trained on arrays reads (columns x0..x{D-1}, float32 exactly)."""
+    pd = require("pandas")
+    import numpy as np
+    pd.DataFrame(np.asarray(X, dtype=np.float32),
+                 columns=[f"x{j}" for j in range(X.shape[1])]).to_csv(
+        path, index=False, float_format="%.9g")

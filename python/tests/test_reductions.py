@@ -3,18 +3,16 @@
 (SPEC §12.3), the grid and selection of SPEC §8, weights, pickling, parameters, bad input."""
 import os
 import pickle
-import subprocess
 import tempfile
 import unittest
 
 import numpy as np
 
-from _common import ROOT, adult, require, shared
+from _common import adult, require, run_cli, shared, write_x_csv
 
 import fairc  # noqa: E402
 from fairc.estimators import HAVE_SKLEARN  # noqa: E402
 
-FAIRC_BIN = os.path.join(ROOT, "bin", "fairc")
 
 
 def biased(n=3000, seed=0, G=3):
@@ -25,24 +23,6 @@ def biased(n=3000, seed=0, G=3):
                         [(s == g).astype(float) for g in range(1, G)])
     y = ((X[:, 0] + 0.5 * X[:, 1] + rng.normal(size=n)) > 1).astype(int)
     return X, y, s
-
-
-def run_cli(test, *cmds):
-    """Runs bin/fairc commands, or skips the test when it is not built or fails to run."""
-    if not os.access(FAIRC_BIN, os.X_OK):
-        test.skipTest("bin/fairc is not built")
-    for cmd in cmds:
-        r = subprocess.run([FAIRC_BIN, *cmd], capture_output=True, text=True)
-        if r.returncode != 0:
-            test.skipTest(f"bin/fairc {cmd[0]} failed: {r.stderr.strip()}")
-
-
-def write_x_csv(path, X):
-    """X as the CSV a model trained on arrays reads (columns x0..x{D-1}, float32 exactly)."""
-    pd = require("pandas")
-    pd.DataFrame(np.asarray(X, dtype=np.float32),
-                 columns=[f"x{j}" for j in range(X.shape[1])]).to_csv(
-        path, index=False, float_format="%.9g")
 
 
 def selection_and_dpd(d, sex):

@@ -8,20 +8,18 @@ estimator."""
 import os
 import pickle
 import struct
-import subprocess
 import tempfile
 import unittest
 from unittest import mock
 
 import numpy as np
 
-from _common import ROOT, require, shared
+from _common import require, run_cli, shared, write_x_csv
 
 import fairc  # noqa: E402
 from fairc import _lib  # noqa: E402
 from fairc.estimators import HAVE_SKLEARN  # noqa: E402
 
-FAIRC_BIN = os.path.join(ROOT, "bin", "fairc")
 BGL = "bounded_group_loss"
 
 
@@ -51,24 +49,6 @@ def shifted_groups(n=2000, seed=4):
 def as_float32(X):
     """X rounded to the float32 values libfairc reads, as float64 for scikit-learn."""
     return np.asarray(X, dtype=np.float32).astype(np.float64)
-
-
-def run_cli(test, *cmds):
-    """Runs bin/fairc commands, or skips the test when it is not built or fails to run."""
-    if not os.access(FAIRC_BIN, os.X_OK):
-        test.skipTest("bin/fairc is not built")
-    for cmd in cmds:
-        r = subprocess.run([FAIRC_BIN, *cmd], capture_output=True, text=True)
-        if r.returncode != 0:
-            test.skipTest(f"bin/fairc {cmd[0]} failed: {r.stderr.strip()}")
-
-
-def write_x_csv(path, X):
-    """X as the CSV a model trained on arrays reads (columns x0..x{D-1}, float32 exactly)."""
-    pd = require("pandas")
-    pd.DataFrame(np.asarray(X, dtype=np.float32),
-                 columns=[f"x{j}" for j in range(X.shape[1])]).to_csv(
-        path, index=False, float_format="%.9g")
 
 
 def read_predictions(path):
