@@ -81,12 +81,13 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
     fairc_red_lr *lr = calloc(1, sizeof *lr);
     struct fairc_red_lr_layout *L = calloc(1, sizeof *L);
     unsigned char *is_real = calloc(D, 1);
-    uint32_t *pid = malloc((N ? N : 1) * sizeof *pid), *bin = malloc(D * sizeof *bin);
+    uint32_t *pid = malloc((N ? N : 1) * sizeof *pid);  /* row -> pattern */
+    uint32_t *rindex = malloc(D * sizeof *rindex);      /* column -> real index */
     int rc = FAIRC_OK;
     size_t *table = NULL, *first = NULL, *rs = NULL; /* rs, ac, av: X's non-zeros by row */
     uint32_t *ac = NULL;
     float *av = NULL;
-    if (!lr || !L || !is_real || !pid || !bin) goto nomem;
+    if (!lr || !L || !is_real || !pid || !rindex) goto nomem;
     lr->N = N;
     lr->D = D;
     lr->lay = L;
@@ -123,7 +124,6 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
         L->R = D;
     }
     if (!(L->real = malloc((L->R ? L->R : 1) * sizeof *L->real))) goto nomem;
-    uint32_t *rindex = bin; /* reused: column -> real index */
     for (size_t j = 0, r = 0; j < D; j++) {
         if (is_real[j]) L->real[r] = (uint32_t)j;
         rindex[j] = is_real[j] ? (uint32_t)r++ : UINT32_MAX;
@@ -198,7 +198,7 @@ nomem:
 done:
     free(is_real);
     free(pid);
-    free(bin);
+    free(rindex);
     free(table);
     free(first);
     free(rs);
