@@ -10,8 +10,10 @@
  * (Adult: 32,561 rows, 8 categoricals, about 8,700 patterns); rows are stored grouped by pattern.
  * A pattern's binary part of the score is computed once, its rows' gradient and Hessian weights
  * are summed first and then spread over its binary columns once: a Newton step on Adult costs
- * about a third of the pairwise sparse update (13 non-zeros, 91 products a row). With more than
- * LR_MAX_REAL real columns every column is treated as real (one empty pattern).
+ * about a third of the pairwise sparse update (13 non-zeros, 91 products a row). The real
+ * columns are stored dense, column by column (as floats, X's own values), so a pass over the rows
+ * runs on vectors: the scores, then each row's loss, gradient and curvature (exp and log1p by
+ * polynomials, 4 rows at a time), then dot products per real column.
  *
  * Newton's method with the exact Hessian X^T diag(w p (1 - p)) X + I/C, factored by Cholesky
  * ((D + 1)^2 doubles, hence FAIRC_RED_LR_MAX_D), and a backtracking line search. Rows are cut
@@ -28,7 +30,6 @@
 #endif
 
 #define LR_BLOCKS 8
-#define LR_MAX_REAL 64
 
 struct fairc_red_lr_layout {
     size_t R;            /* real columns */
@@ -38,9 +39,7 @@ struct fairc_red_lr_layout {
     size_t *pat_start;   /* (P + 1) into pat_col */
     uint32_t *pat_col;   /* each pattern's binary columns, ascending */
     uint32_t *perm;      /* (N) stored row k is row perm[k] of X */
-    size_t *start;       /* (N + 1) stored row k's real non-zeros */
-    uint32_t *rcol;      /* their real-column index in [0, R), ascending within a row */
-    double *val;
+    float *xr;           /* (R, N) the real columns, column by column, in stored row order */
 };
 
 void fairc_red_lr_free(fairc_red_lr **lrp)
@@ -53,9 +52,7 @@ void fairc_red_lr_free(fairc_red_lr **lrp)
         free(lr->lay->pat_start);
         free(lr->lay->pat_col);
         free(lr->lay->perm);
-        free(lr->lay->start);
-        free(lr->lay->rcol);
-        free(lr->lay->val);
+        free(lr->lay->xr);
         free(lr->lay);
     }
     free(lr);
@@ -119,18 +116,13 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
         }
     }
     for (size_t j = 0; j < D; j++) L->R += is_real[j];
-    if (L->R > LR_MAX_REAL) {
-        memset(is_real, 1, D);
-        L->R = D;
-    }
     if (!(L->real = malloc((L->R ? L->R : 1) * sizeof *L->real))) goto nomem;
     for (size_t j = 0, r = 0; j < D; j++) {
         if (is_real[j]) L->real[r] = (uint32_t)j;
         rindex[j] = is_real[j] ? (uint32_t)r++ : UINT32_MAX;
     }
-    size_t nnz_real = 0, nnz_bin = 0;
-    for (size_t q = 0; q < nnz; q++) nnz_real += is_real[ac[q]];
-    nnz_bin = nnz - nnz_real;
+    size_t nnz_bin = 0;
+    for (size_t q = 0; q < nnz; q++) nnz_bin += !is_real[ac[q]];
     /* patterns, numbered by first appearance: open addressing on the binary column sets */
     size_t cap = 16;
     while (cap < 2 * N) cap *= 2;
@@ -172,26 +164,18 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
     /* rows grouped by pattern, in row order within one: a counting sort */
     L->pat_row = calloc(P + 1, sizeof *L->pat_row);
     L->perm = malloc((N ? N : 1) * sizeof *L->perm);
-    L->start = malloc((N + 1) * sizeof *L->start);
-    L->rcol = malloc((nnz_real ? nnz_real : 1) * sizeof *L->rcol);
-    L->val = malloc((nnz_real ? nnz_real : 1) * sizeof *L->val);
-    if (!L->pat_row || !L->perm || !L->start || !L->rcol || !L->val) goto nomem;
+    L->xr = calloc(L->R && N ? L->R * N : 1, sizeof *L->xr);
+    if (!L->pat_row || !L->perm || !L->xr) goto nomem;
     for (size_t i = 0; i < N; i++) L->pat_row[pid[i] + 1]++;
     for (size_t p = 0; p < P; p++) L->pat_row[p + 1] += L->pat_row[p];
     size_t *next = first; /* reused: the next free slot of each pattern */
     for (size_t p = 0; p < P; p++) next[p] = L->pat_row[p];
     for (size_t i = 0; i < N; i++) L->perm[next[pid[i]]++] = (uint32_t)i;
-    size_t nz = 0;
     for (size_t k = 0; k < N; k++) {
-        L->start[k] = nz;
         size_t i = L->perm[k];
         for (size_t q = rs[i]; q < rs[i + 1]; q++)
-            if (is_real[ac[q]]) {
-                L->rcol[nz] = rindex[ac[q]];
-                L->val[nz++] = av[q];
-            }
+            if (is_real[ac[q]]) L->xr[(size_t)rindex[ac[q]] * N + k] = av[q];
     }
-    L->start[N] = nz;
     goto done;
 nomem:
     rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory for the oracle's %zu x %zu inputs", N, D);
@@ -228,71 +212,229 @@ static size_t pattern_at(const struct fairc_red_lr_layout *L, size_t r)
     return lo;
 }
 
-/* Scores z (N), objective, gradient g (D + 1) and, unless NULL, the Hessian's weights hw (N),
- * for labels y and weights w (N, or NULL), every array in stored row order (no gathers in the
- * hot loop). part: LR_BLOCKS (D + 2 + 2 R) doubles of scratch. at_zero: only
- * the gradient at coef = 0 (p = 1/2 on every row; no scores, no loss, no exp or log). */
-static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
-                      double inv_C, double *z, double *g, double *hw, double *part, int threads,
-                      int at_zero)
+/* ---- Row kernels --------------------------------------------------------------------------
+ * Written on 4-lane vectors (GCC's vector extension, also clang's) and compiled twice, for
+ * x86-64-v3 (AVX2 and FMA: a * b + c fused) and for baseline x86-64 (two SSE2 halves, not fused),
+ * the CPU picking at load time. Sums keep 4 lane accumulators added in a fixed order, so one
+ * machine gives the same bits on any thread count; a CPU without FMA differs in the last bits. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT ON
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#endif
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4i __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+/* m ? a : b lane by lane (m: a comparison's all-ones / zero lanes); macros, since a function
+ * taking 32-byte vectors changes its ABI with the target */
+#define V_SEL(m, a, b) ((v4d)(((m) & (v4i)(a)) | (~(m) & (v4i)(b))))
+#define V_LOAD(v, p) memcpy(&(v), (p), sizeof(v))
+#define V_SUM(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(FAIRC_NO_CLONES)
+#define LR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define LR_CLONES
+#endif
+
+/* exp(x) for x <= 0 to about 1 ulp: x = k ln2 + r, |r| <= ln2 / 2, exp(r) by its Taylor
+ * polynomial to degree 13 (remainder below 5e-18), 2^k from k's bits. x < -708 is taken as -708
+ * (exp below 3e-308: a loss of 0 rather than a subnormal, harmless here). */
+#define V_EXP_NEG(out, x_in)                                                                  \
+    do {                                                                                      \
+        v4d x_ = (x_in);                                                                      \
+        x_ = V_SEL(x_ < -708.0, (v4d){0} - 708.0, x_);                                        \
+        v4d big_ = x_ * 1.4426950408889634 + 0x1.8p52, k_ = big_ - 0x1.8p52;                  \
+        v4d r_ = (x_ - k_ * 0x1.62e42fee00000p-1) - k_ * 0x1.a39ef35793c76p-33;               \
+        v4d t_ = r_ * (1.0 / 6227020800.0) + 1.0 / 479001600.0;                               \
+        t_ = t_ * r_ + 1.0 / 39916800.0;                                                      \
+        t_ = t_ * r_ + 1.0 / 3628800.0;                                                       \
+        t_ = t_ * r_ + 1.0 / 362880.0;                                                        \
+        t_ = t_ * r_ + 1.0 / 40320.0;                                                         \
+        t_ = t_ * r_ + 1.0 / 5040.0;                                                          \
+        t_ = t_ * r_ + 1.0 / 720.0;                                                           \
+        t_ = t_ * r_ + 1.0 / 120.0;                                                           \
+        t_ = t_ * r_ + 1.0 / 24.0;                                                            \
+        t_ = t_ * r_ + 1.0 / 6.0;                                                             \
+        t_ = t_ * r_ + 0.5;                                                                   \
+        t_ = t_ * r_ + 1.0;                                                                   \
+        t_ = t_ * r_ + 1.0;                                                                   \
+        v4i e_ = ((v4i)big_ - (v4i)((v4d){0} + 0x1.8p52) + 1023) << 52;                       \
+        (out) = t_ * (v4d)e_;                                                                 \
+    } while (0)
+
+/* log1p(e) for 0 <= e <= 1 to about 2 ulp: 2 atanh(s), s = e / (2 + e) <= 1/3, by its series to
+ * s^31 (remainder below 2e-17 relative). */
+#define V_LOG1P_UNIT(out, e_in)                                                               \
+    do {                                                                                      \
+        v4d e_ = (e_in), s_ = e_ / (e_ + 2.0), s2_ = s_ * s_;                                 \
+        v4d t_ = s2_ * (1.0 / 31) + 1.0 / 29;                                                 \
+        t_ = t_ * s2_ + 1.0 / 27;                                                             \
+        t_ = t_ * s2_ + 1.0 / 25;                                                             \
+        t_ = t_ * s2_ + 1.0 / 23;                                                             \
+        t_ = t_ * s2_ + 1.0 / 21;                                                             \
+        t_ = t_ * s2_ + 1.0 / 19;                                                             \
+        t_ = t_ * s2_ + 1.0 / 17;                                                             \
+        t_ = t_ * s2_ + 1.0 / 15;                                                             \
+        t_ = t_ * s2_ + 1.0 / 13;                                                             \
+        t_ = t_ * s2_ + 1.0 / 11;                                                             \
+        t_ = t_ * s2_ + 1.0 / 9;                                                              \
+        t_ = t_ * s2_ + 1.0 / 7;                                                              \
+        t_ = t_ * s2_ + 1.0 / 5;                                                              \
+        t_ = t_ * s2_ + 1.0 / 3;                                                              \
+        t_ = t_ * s2_ + 1.0;                                                                  \
+        (out) = (s_ + s_) * t_;                                                               \
+    } while (0)
+
+/* Rows [0, n): from scores z, labels y and weights w, the weighted loss (returned, summed),
+ * wg = w (p - y) (the score's gradient) and wh = w p (1 - p) (its curvature), with
+ * p = sigmoid(z), the loss y softplus(-z) + (1 - y) softplus(z). For y in {0, 1} the loss and
+ * p - y are formed from the exact side (softplus(-z) or softplus(z); -(1 - p) when y = 1).
+ * The last n mod 4 rows run as one vector padded with w = 0. */
+LR_CLONES static double lr_rows(const double *z, const double *y, const double *w, size_t n,
+                                double *wg, double *wh)
+{
+    v4d acc = {0, 0, 0, 0};
+    for (size_t k = 0; k < n; k += 4) {
+        v4d zv = {0, 0, 0, 0}, yv = zv, wv = zv;
+        size_t m = n - k < 4 ? n - k : 4;
+        if (m == 4) {
+            V_LOAD(zv, z + k), V_LOAD(yv, y + k), V_LOAD(wv, w + k);
+        } else {
+            memcpy(&zv, z + k, m * sizeof *z), memcpy(&yv, y + k, m * sizeof *y);
+            memcpy(&wv, w + k, m * sizeof *w);
+        }
+        v4i pos = zv >= 0.0;
+        v4d az = V_SEL(pos, zv, -zv), e, lp;
+        V_EXP_NEG(e, -az);
+        v4d inv = 1.0 / (e + 1.0), ei = e * inv;
+        v4d p = V_SEL(pos, inv, ei), q = V_SEL(pos, ei, inv); /* q = 1 - p */
+        V_LOG1P_UNIT(lp, e);
+        v4d zero = {0, 0, 0, 0};
+        v4d sp_pos = V_SEL(zv > 0.0, zv, zero) + lp, sp_neg = V_SEL(zv < 0.0, -zv, zero) + lp;
+        v4d l = yv * sp_neg + (1.0 - yv) * sp_pos;
+        v4d dz = V_SEL(yv == 1.0, -q, p - yv);
+        acc += wv * l;
+        v4d g = wv * dz, h = wv * p * q;
+        memcpy(wg + k, &g, m * sizeof *wg);
+        memcpy(wh + k, &h, m * sizeof *wh);
+    }
+    return V_SUM(acc);
+}
+
+/* sum_k a[k] x[k], on four vector accumulators (an add's latency is four of its issue slots) */
+LR_CLONES static double lr_dot_f(const double *a, const float *x, size_t n)
+{
+    v4d acc[4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    size_t k = 0;
+    for (; k + 16 <= n; k += 16)
+        for (int u = 0; u < 4; u++) {
+            v4d av;
+            v4f xf;
+            V_LOAD(av, a + k + 4 * u), V_LOAD(xf, x + k + 4 * u);
+            acc[u] += av * __builtin_convertvector(xf, v4d);
+        }
+    for (; k + 4 <= n; k += 4) {
+        v4d av;
+        v4f xf;
+        V_LOAD(av, a + k), V_LOAD(xf, x + k);
+        acc[0] += av * __builtin_convertvector(xf, v4d);
+    }
+    double tail = 0;
+    for (; k < n; k++) tail += a[k] * x[k];
+    return V_SUM((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail;
+}
+
+/* z[k] += c x[k] */
+LR_CLONES static void lr_axpy_f(double *z, double c, const float *x, size_t n)
+{
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        v4d zv;
+        v4f xf;
+        V_LOAD(zv, z + k), V_LOAD(xf, x + k);
+        zv += c * __builtin_convertvector(xf, v4d);
+        memcpy(z + k, &zv, sizeof zv);
+    }
+    for (; k < n; k++) z[k] += c * x[k];
+}
+
+/* t[k] = h[k] x[k] */
+LR_CLONES static void lr_scale_f(double *t, const double *h, const float *x, size_t n)
+{
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        v4d hv;
+        v4f xf;
+        V_LOAD(hv, h + k), V_LOAD(xf, x + k);
+        hv *= __builtin_convertvector(xf, v4d);
+        memcpy(t + k, &hv, sizeof hv);
+    }
+    for (; k < n; k++) t[k] = h[k] * x[k];
+}
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+/* Block b's pass: scores z, the score gradients wg and curvatures hw of its rows, its part of
+ * the objective (pg[n]) and of the gradient (pg[0..n), gr: the real columns'). at_zero: only
+ * wg and the gradient at coef = 0 (p = 1/2 on every row: no scores, no exp or log). */
+static void lr_pass_block(const fairc_red_lr *lr, int b, const double *y, const double *w,
+                          const double *coef, double *z, double *wg, double *hw, double *pg,
+                          int at_zero)
 {
     const struct fairc_red_lr_layout *L = lr->lay;
+    size_t N = lr->N, D = lr->D, n = D + 1, r0, r1;
+    lr_block(N, b, &r0, &r1);
+    memset(pg, 0, (n + 1) * sizeof *pg);
+    if (r0 == r1) return;
+    if (at_zero) {
+        for (size_t k = r0; k < r1; k++) wg[k] = w[k] * (0.5 - y[k]);
+    } else {
+        for (size_t p = pattern_at(L, r0), k = r0; k < r1; p++) {
+            size_t k1 = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
+            const uint32_t *pc = L->pat_col + L->pat_start[p];
+            size_t m = L->pat_start[p + 1] - L->pat_start[p];
+            double zp = coef[D];
+            for (size_t a = 0; a < m; a++) zp += coef[pc[a]];
+            for (; k < k1; k++) z[k] = zp;
+        }
+        for (size_t j = 0; j < L->R; j++)
+            if (coef[L->real[j]] != 0) lr_axpy_f(z + r0, coef[L->real[j]], L->xr + j * N + r0, r1 - r0);
+        pg[n] = lr_rows(z + r0, y + r0, w + r0, r1 - r0, wg + r0, hw + r0);
+    }
+    for (size_t j = 0; j < L->R; j++) pg[L->real[j]] = lr_dot_f(wg + r0, L->xr + j * N + r0, r1 - r0);
+    for (size_t p = pattern_at(L, r0), k = r0; k < r1; p++) {
+        size_t k1 = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
+        const uint32_t *pc = L->pat_col + L->pat_start[p];
+        size_t m = L->pat_start[p + 1] - L->pat_start[p];
+        double rp = 0;
+        for (; k < k1; k++) rp += wg[k];
+        for (size_t a = 0; a < m; a++) pg[pc[a]] += rp;
+        pg[D] += rp;
+    }
+}
+
+/* The objective and its gradient g (D + 1) at coef, with every row's score z, score gradient wg
+ * and curvature hw (N, stored row order, as y and w). part: LR_BLOCKS (D + 2) doubles. */
+static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
+                           double inv_C, double *z, double *wg, double *g, double *hw,
+                           double *part, int threads, int at_zero)
+{
     size_t D = lr->D, n = D + 1;
     (void)threads;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : omp_get_max_threads())
 #endif
-    for (int b = 0; b < LR_BLOCKS; b++) {
-        double *pg = part + (size_t)b * (n + 1 + 2 * L->R), f = 0;
-        double *cr = pg + n + 1, *gr = cr + L->R; /* real columns' coefficients, gradient */
-        memset(pg, 0, (n + 1) * sizeof *pg);
-        memset(gr, 0, L->R * sizeof *gr);
-        for (size_t j = 0; j < L->R; j++) cr[j] = coef[L->real[j]];
-        size_t r0, r1;
-        lr_block(lr->N, b, &r0, &r1);
-        for (size_t p = r0 < r1 ? pattern_at(L, r0) : L->P, k = r0; k < r1; p++) {
-            size_t k1 = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
-            const uint32_t *pc = L->pat_col + L->pat_start[p];
-            size_t m = L->pat_start[p + 1] - L->pat_start[p];
-            double zp = coef[D], rp = 0;
-            for (size_t a = 0; a < m; a++) zp += coef[pc[a]];
-            for (; at_zero && k < k1; k++) {
-                double r = (w ? w[k] : 1.0) * (0.5 - y[k]);
-                for (size_t a = L->start[k]; a < L->start[k + 1]; a++) gr[L->rcol[a]] += r * L->val[a];
-                rp += r;
-            }
-            for (; k < k1; k++) {
-                double zi = zp;
-                for (size_t a = L->start[k]; a < L->start[k + 1]; a++) zi += L->val[a] * cr[L->rcol[a]];
-                z[k] = zi;
-                double wi = w ? w[k] : 1.0;
-                if (wi == 0) {
-                    if (hw) hw[k] = 0;
-                    continue;
-                }
-                /* the loss y softplus(-z) + (1 - y) softplus(z) and p - y as fairc_loss gives
-                 * them, with one division for p and 1 - p */
-                double e = exp(-fabs(zi)), inv = 1.0 / (1.0 + e), yi = y[k];
-                double p = zi >= 0 ? inv : e * inv, q = zi >= 0 ? e * inv : inv; /* q = 1 - p */
-                double lp = log1p(e), sp_pos = (zi > 0 ? zi : 0.0) + lp, sp_neg = (zi < 0 ? -zi : 0.0) + lp;
-                double l = yi == 1 ? sp_neg : yi == 0 ? sp_pos : yi * sp_neg + (1.0 - yi) * sp_pos;
-                double dz = yi == 1 ? -q : yi == 0 ? p : p - yi;
-                f += wi * l;
-                double r = wi * dz;
-                for (size_t a = L->start[k]; a < L->start[k + 1]; a++) gr[L->rcol[a]] += r * L->val[a];
-                rp += r;
-                if (hw) hw[k] = wi * p * q;
-            }
-            for (size_t a = 0; a < m; a++) pg[pc[a]] += rp;
-            pg[D] += rp;
-        }
-        for (size_t j = 0; j < L->R; j++) pg[L->real[j]] += gr[j];
-        pg[n] = f;
-    }
+    for (int b = 0; b < LR_BLOCKS; b++)
+        lr_pass_block(lr, b, y, w, coef, z, wg, hw, part + (size_t)b * (n + 1), at_zero);
     double f = 0;
     memset(g, 0, n * sizeof *g);
     for (int b = 0; b < LR_BLOCKS; b++) {
-        const double *pg = part + (size_t)b * (n + 1 + 2 * L->R);
+        const double *pg = part + (size_t)b * (n + 1);
         for (size_t j = 0; j < n; j++) g[j] += pg[j];
         f += pg[n];
     }
@@ -301,12 +443,6 @@ static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double
         g[j] += inv_C * coef[j];
     }
     return f;
-}
-
-static double lr_pass(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
-                      double inv_C, double *z, double *g, double *hw, double *part, int threads)
-{
-    return lr_pass_mode(lr, y, w, coef, inv_C, z, g, hw, part, threads, 0);
 }
 
 /* H[max(a, b)][min(a, b)] += v: the lower triangle. */
@@ -320,63 +456,78 @@ static inline void lower_add(double *H, size_t n, uint32_t a, uint32_t b, double
     H[(size_t)a * n + b] += v;
 }
 
-/* H (n, n), lower triangle: X^T diag(hw) X with the intercept as column D, plus the penalty
- * inv_C + ridge on beta's diagonal and ridge on the intercept's. Hpart: LR_BLOCKS n^2 doubles,
- * hu: LR_BLOCKS (R + R^2) doubles. */
-static void lr_hessian(const fairc_red_lr *lr, const double *hw, double inv_C, double ridge,
-                       double *H, double *Hpart, double *hu_all, int threads)
+/* Block b's part of X^T diag(hw) X (lower triangle of Hb, n x n, the intercept as column D).
+ * scratch: R (D + 2) doubles; t: the block's rows' slice of an N-array. A pattern's binary columns take its summed
+ * curvature hp and its real sums hu, spread once over the pattern's columns; real x real pairs
+ * are dot products over the block's rows. */
+static void lr_hessian_block(const fairc_red_lr *lr, int b, const double *hw, double *Hb,
+                             double *scratch, double *t)
 {
     const struct fairc_red_lr_layout *L = lr->lay;
-    size_t D = lr->D, n = D + 1, R = L->R;
+    size_t N = lr->N, D = lr->D, n = D + 1, R = L->R, r0, r1;
+    lr_block(N, b, &r0, &r1);
+    for (size_t i = 0; i < n; i++) memset(Hb + i * n, 0, (i + 1) * sizeof *Hb);
+    if (r0 == r1) return;
+    double *hu = scratch, *Sbr = hu + R; /* Sbr: binary column x real column */
+    memset(Sbr, 0, R * (D + 1) * sizeof *Sbr);
+    double *Hi = Hb + D * n; /* the intercept's row */
+    for (size_t p = pattern_at(L, r0), k = r0; k < r1; p++) {
+        size_t k0 = k, k1 = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
+        double hp = 0;
+        for (; k < k1; k++) hp += hw[k];
+        if (hp == 0) continue; /* hw >= 0: then every hu is 0 too */
+        for (size_t j = 0; j < R; j++) {
+            const float *x = L->xr + j * N;
+            double s = 0;
+            for (size_t q = k0; q < k1; q++) s += hw[q] * x[q];
+            hu[j] = s;
+        }
+        const uint32_t *pc = L->pat_col + L->pat_start[p];
+        size_t m = L->pat_start[p + 1] - L->pat_start[p];
+        for (size_t a = 0; a < m; a++) {
+            double *row = Hb + (size_t)pc[a] * n, *srow = Sbr + (size_t)pc[a] * R;
+            for (size_t q = 0; q <= a; q++) row[pc[q]] += hp;
+            for (size_t j = 0; j < R; j++) srow[j] += hu[j];
+            Hi[pc[a]] += hp;
+        }
+        Hi[D] += hp;
+    }
+    for (size_t a = 0; a < R; a++) {
+        const float *xa = L->xr + a * N + r0;
+        lr_scale_f(t, hw + r0, xa, r1 - r0);
+        double *row = Hb + (size_t)L->real[a] * n;
+        for (size_t q = 0; q <= a; q++) row[L->real[q]] += lr_dot_f(t, L->xr + q * N + r0, r1 - r0);
+        Hi[L->real[a]] += lr_dot_f(hw + r0, xa, r1 - r0);
+    }
+    for (size_t c = 0; c < D; c++)
+        for (size_t j = 0; j < R; j++)
+            if (Sbr[c * R + j] != 0) lower_add(Hb, n, (uint32_t)c, L->real[j], Sbr[c * R + j]);
+}
+
+/* H (n, n), lower triangle: X^T diag(hw) X with the intercept as column D, plus the penalty
+ * inv_C + ridge on beta's diagonal and ridge on the intercept's. Hpart: LR_BLOCKS n^2 doubles,
+ * scratch: LR_BLOCKS R (D + 2) + N doubles. */
+static void lr_hessian(const fairc_red_lr *lr, const double *hw, double inv_C, double ridge,
+                       double *H, double *Hpart, double *scratch, int threads)
+{
+    size_t N = lr->N, D = lr->D, n = D + 1, R = lr->lay->R;
     (void)threads;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : omp_get_max_threads())
 #endif
     for (int b = 0; b < LR_BLOCKS; b++) {
-        double *Hb = Hpart + (size_t)b * n * n, *hu = hu_all + (size_t)b * (R + R * R);
-        double *Hrr = hu + R; /* real x real, R x R, lower */
-        double *Hi = Hb + D * n; /* the intercept's row */
-        memset(Hb, 0, n * n * sizeof *Hb);
-        memset(Hrr, 0, R * R * sizeof *Hrr);
         size_t r0, r1;
-        lr_block(lr->N, b, &r0, &r1);
-        for (size_t p = r0 < r1 ? pattern_at(L, r0) : L->P, k = r0; k < r1; p++) {
-            size_t k1 = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
-            double hp = 0;
-            memset(hu, 0, R * sizeof *hu);
-            for (; k < k1; k++) {
-                double h = hw[k];
-                if (h == 0) continue;
-                hp += h;
-                size_t s0 = L->start[k], s1 = L->start[k + 1];
-                for (size_t a = s0; a < s1; a++) {
-                    double va = h * L->val[a];
-                    hu[L->rcol[a]] += va;
-                    double *row = Hrr + (size_t)L->rcol[a] * R;
-                    for (size_t q = s0; q <= a; q++) row[L->rcol[q]] += va * L->val[q];
-                }
-            }
-            if (hp == 0) continue; /* hw >= 0: then hu is 0 too */
-            /* the pattern's sums, spread once over its binary columns and the intercept */
-            const uint32_t *pc = L->pat_col + L->pat_start[p];
-            size_t m = L->pat_start[p + 1] - L->pat_start[p];
-            for (size_t a = 0; a < m; a++) {
-                double *row = Hb + (size_t)pc[a] * n;
-                for (size_t q = 0; q <= a; q++) row[pc[q]] += hp;
-                for (size_t j = 0; j < R; j++)
-                    if (hu[j] != 0) lower_add(Hb, n, pc[a], L->real[j], hu[j]);
-                Hi[pc[a]] += hp;
-            }
-            for (size_t j = 0; j < R; j++) Hi[L->real[j]] += hu[j];
-            Hi[D] += hp;
-        }
-        for (size_t a = 0; a < R; a++)
-            for (size_t q = 0; q <= a; q++) Hb[(size_t)L->real[a] * n + L->real[q]] += Hrr[a * R + q];
+        lr_block(N, b, &r0, &r1);
+        lr_hessian_block(lr, b, hw, Hpart + (size_t)b * n * n, scratch + (size_t)b * R * (D + 2),
+                         scratch + (size_t)LR_BLOCKS * R * (D + 2) + r0);
     }
-    memcpy(H, Hpart, n * n * sizeof *H);
-    for (int b = 1; b < LR_BLOCKS; b++) {
-        const double *Hb = Hpart + (size_t)b * n * n;
-        for (size_t k = 0; k < n * n; k++) H[k] += Hb[k];
+    for (size_t i = 0; i < n; i++) {
+        double *Hrow = H + i * n;
+        memcpy(Hrow, Hpart + i * n, (i + 1) * sizeof *H);
+        for (int b = 1; b < LR_BLOCKS; b++) {
+            const double *row = Hpart + (size_t)b * n * n + i * n;
+            for (size_t j = 0; j <= i; j++) Hrow[j] += row[j];
+        }
     }
     for (size_t j = 0; j < n; j++) H[j * n + j] += (j < D ? inv_C : 0.0) + ridge;
 }
@@ -449,42 +600,42 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     if (iterations) *iterations = 0;
     if (!(C > 0) || !isfinite(C)) return fairc_fail(st, FAIRC_EINVAL, "the oracle's solver needs a finite C > 0");
     double inv_C = 1.0 / C;
-    size_t nd = 6 * N + 5 * n + n * n + (size_t)LR_BLOCKS * (n * n + R + R * R + n + 1 + 2 * R);
+    size_t hs = (size_t)LR_BLOCKS * R * (D + 2) + N; /* the Hessian's scratch */
+    size_t nd = 8 * N + 5 * n + n * n + (size_t)LR_BLOCKS * (n * n + n + 1) + (size_t)LR_BLOCKS * R * (D + 2);
     double *mem = malloc(nd * sizeof *mem);
     if (!mem) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
-    /* labels and weights in stored row order, gathered once per fit rather than every pass */
+    /* labels and weights (1 when w is NULL) in stored row order, gathered once per fit rather
+     * than every pass */
     const uint32_t *perm = lr->lay->perm;
     double *ys = mem + nd - 2 * N, *ws = ys + N;
     for (size_t k = 0; k < N; k++) ys[k] = y[perm[k]];
-    if (w)
-        for (size_t k = 0; k < N; k++) ws[k] = w[perm[k]];
+    for (size_t k = 0; k < N; k++) ws[k] = w ? w[perm[k]] : 1.0;
     y = ys;
-    w = w ? ws : NULL;
+    w = ws;
     lr_point cur = {mem, mem + n, NULL, NULL}, trial = {mem + n + N, mem + 2 * n + N, NULL, NULL};
     double *q = mem + 2 * n + 2 * N;
     cur.g = q, trial.g = q + n, q += 2 * n;
     cur.hw = q, trial.hw = q + N, q += 2 * N;
     double *d = q, *H = q + n, *Hpart = H + n * n, *hu = Hpart + (size_t)LR_BLOCKS * n * n;
-    double *part = hu + (size_t)LR_BLOCKS * (R + R * R);
+    double *part = hu + hs, *wg = part + (size_t)LR_BLOCKS * (n + 1);
     /* the scale of tol: the gradient at coef = 0, as fairc_logistic_fit's test */
     memset(trial.coef, 0, n * sizeof *trial.coef);
-    lr_pass_mode(lr, y, w, trial.coef, inv_C, NULL, trial.g, NULL, part, threads, 1);
+    lr_pass_mode(lr, y, w, trial.coef, inv_C, NULL, wg, trial.g, NULL, part, threads, 1);
     double g0 = lr_norm(trial.g, n);
     /* The start: the lowest objective among the given points and the intercept-only model
      * (coefficients 0, intercept the weighted log-odds). A warm start from other multipliers
      * can be far worse than that; Newton's damped steps then crawl. */
     double sp = 0, sn = 0; /* sum w y, sum w (1 - y) */
     for (size_t i = 0; i < N; i++) {
-        double wi = w ? w[i] : 1.0;
-        sp += wi * y[i];
-        sn += wi * (1 - y[i]);
+        sp += w[i] * y[i];
+        sn += w[i] * (1 - y[i]);
     }
     /* its objective without a pass: every score is b, and sum_i w_i (softplus(b) - y_i b) */
     double b = sp > 0 && sn > 0 ? log(sp / sn) : 0;
     double f = (sp + sn) * ((b > 0 ? b : 0) + log1p(exp(-fabs(b)))) - b * sp, f_int = f;
     for (size_t k = 0; k < n_starts; k++) {
         memcpy(trial.coef, starts[k], n * sizeof *trial.coef);
-        double fk = lr_pass(lr, y, w, trial.coef, inv_C, trial.z, trial.g, trial.hw, part, threads);
+        double fk = lr_pass_mode(lr, y, w, trial.coef, inv_C, trial.z, wg, trial.g, trial.hw, part, threads, 0);
         if (fk < f) {
             f = fk;
             swap_points(&cur, &trial);
@@ -493,7 +644,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     if (f == f_int) { /* no start was better: the intercept-only model, passed over for real */
         memset(cur.coef, 0, n * sizeof *cur.coef);
         cur.coef[D] = b;
-        f = lr_pass(lr, y, w, cur.coef, inv_C, cur.z, cur.g, cur.hw, part, threads);
+        f = lr_pass_mode(lr, y, w, cur.coef, inv_C, cur.z, wg, cur.g, cur.hw, part, threads, 0);
     }
     int it = 0, reuse = 0;
     for (; it < 100; it++) {
@@ -538,7 +689,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
         int accepted = 0;
         for (int ls = 0; ls < 40 && !accepted; ls++) {
             for (size_t j = 0; j < n; j++) trial.coef[j] = cur.coef[j] + t * d[j];
-            double fn = lr_pass(lr, y, w, trial.coef, inv_C, trial.z, trial.g, trial.hw, part, threads);
+            double fn = lr_pass_mode(lr, y, w, trial.coef, inv_C, trial.z, wg, trial.g, trial.hw, part, threads, 0);
             /* Armijo, or (near the optimum, where f's change is below its rounding) a smaller
              * gradient */
             if (fn <= f + 1e-4 * t * gd ||
@@ -562,7 +713,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
          * there at once (f is convex along d; the best point tried is kept). */
         for (double te = 2; t == 1 && te <= 64 && lr_dot(cur.g, d, n) < 0.25 * gd; te *= 2) {
             for (size_t j = 0; j < n; j++) trial.coef[j] = cur.coef[j] + (te / 2) * d[j];
-            double fn = lr_pass(lr, y, w, trial.coef, inv_C, trial.z, trial.g, trial.hw, part, threads);
+            double fn = lr_pass_mode(lr, y, w, trial.coef, inv_C, trial.z, wg, trial.g, trial.hw, part, threads, 0);
             if (!(fn < f)) break;
             f = fn;
             swap_points(&cur, &trial);
