@@ -11,7 +11,7 @@
  * A pattern's binary part of the score is computed once, its rows' gradient and Hessian weights
  * are summed first and then spread over its binary columns once: a Newton step on Adult costs
  * about a third of the pairwise sparse update (13 non-zeros, 91 products a row). The real
- * columns are stored dense, column by column (as floats, X's own values), so a pass over the rows
+ * columns are stored dense, column by column (as doubles), so a pass over the rows
  * runs on vectors: the scores, then each row's loss, gradient and curvature (exp and log1p by
  * polynomials, 4 rows at a time), then dot products per real column.
  *
@@ -39,7 +39,18 @@ struct fairc_red_lr_layout {
     size_t *pat_start;   /* (P + 1) into pat_col */
     uint32_t *pat_col;   /* each pattern's binary columns, ascending */
     uint32_t *perm;      /* (N) stored row k is row perm[k] of X */
-    float *xr;           /* (R, N) the real columns, column by column, in stored row order */
+    double *xr;          /* (R, N) the real columns, column by column, in stored row order */
+    /* A pattern's rows within one row block form a *piece*; pieces are numbered in row order
+     * and each block's are consecutive. Per-piece sums are spread to the binary columns by
+     * walking each column's list of pieces. */
+    size_t Q;            /* pieces */
+    size_t *piece_row;   /* (Q + 1) first stored row of each piece */
+    uint32_t *piece_pat; /* (Q) its pattern */
+    size_t blk[LR_BLOCKS + 1]; /* first piece of each row block */
+    size_t B;            /* binary columns */
+    uint32_t *bin;       /* (B) their indices in X, ascending */
+    size_t *bin_start;   /* (B + 1) into bin_piece */
+    uint32_t *bin_piece; /* each binary column's pieces, ascending */
 };
 
 void fairc_red_lr_free(fairc_red_lr **lrp)
@@ -53,6 +64,11 @@ void fairc_red_lr_free(fairc_red_lr **lrp)
         free(lr->lay->pat_col);
         free(lr->lay->perm);
         free(lr->lay->xr);
+        free(lr->lay->piece_row);
+        free(lr->lay->piece_pat);
+        free(lr->lay->bin);
+        free(lr->lay->bin_start);
+        free(lr->lay->bin_piece);
         free(lr->lay);
     }
     free(lr);
@@ -68,6 +84,80 @@ static uint64_t hash_cols(const uint32_t *c, size_t n)
         h ^= h >> 29;
     }
     return h;
+}
+
+/* Stored rows [r0, r1) of block b. */
+static void lr_block(size_t N, int b, size_t *r0, size_t *r1)
+{
+    *r0 = N * (size_t)b / LR_BLOCKS;
+    *r1 = N * (size_t)(b + 1) / LR_BLOCKS;
+}
+
+/* The pieces (patterns cut at block boundaries) and each binary column's list of pieces. */
+static int lr_build_pieces(struct fairc_red_lr_layout *L, size_t N, size_t D,
+                           const unsigned char *is_real)
+{
+    size_t Q = 0;
+    for (int b = 0; b < LR_BLOCKS; b++) {
+        size_t r0, r1;
+        lr_block(N, b, &r0, &r1);
+        for (size_t p = 0, k = r0; k < r1; Q++) { /* p: the pattern of row k */
+            while (L->pat_row[p + 1] <= k) p++;
+            k = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
+        }
+    }
+    L->Q = Q;
+    L->B = D - L->R;
+    L->piece_row = malloc((Q + 1) * sizeof *L->piece_row);
+    L->piece_pat = malloc((Q ? Q : 1) * sizeof *L->piece_pat);
+    L->bin = malloc((L->B ? L->B : 1) * sizeof *L->bin);
+    L->bin_start = calloc(L->B + 1, sizeof *L->bin_start);
+    uint32_t *bindex = malloc((D ? D : 1) * sizeof *bindex); /* column -> binary index */
+    if (!L->piece_row || !L->piece_pat || !L->bin || !L->bin_start || !bindex) {
+        free(bindex);
+        return -1;
+    }
+    for (size_t j = 0, c = 0; j < D; j++) {
+        if (!is_real[j]) L->bin[c] = (uint32_t)j;
+        bindex[j] = is_real[j] ? UINT32_MAX : (uint32_t)c++;
+    }
+    Q = 0;
+    for (int b = 0; b < LR_BLOCKS; b++) {
+        size_t r0, r1;
+        lr_block(N, b, &r0, &r1);
+        L->blk[b] = Q;
+        for (size_t p = 0, k = r0; k < r1; Q++) {
+            while (L->pat_row[p + 1] <= k) p++;
+            L->piece_row[Q] = k;
+            L->piece_pat[Q] = (uint32_t)p;
+            k = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
+        }
+    }
+    L->blk[LR_BLOCKS] = Q;
+    L->piece_row[Q] = N;
+    /* each binary column's pieces: a counting sort of (column, piece) in piece order */
+    for (size_t q = 0; q < Q; q++) {
+        size_t p = L->piece_pat[q];
+        for (size_t a = L->pat_start[p]; a < L->pat_start[p + 1]; a++) L->bin_start[bindex[L->pat_col[a]] + 1]++;
+    }
+    for (size_t c = 0; c < L->B; c++) L->bin_start[c + 1] += L->bin_start[c];
+    size_t total = L->bin_start[L->B];
+    L->bin_piece = malloc((total ? total : 1) * sizeof *L->bin_piece);
+    size_t *next = malloc((L->B ? L->B : 1) * sizeof *next);
+    if (!L->bin_piece || !next) {
+        free(bindex);
+        free(next);
+        return -1;
+    }
+    memcpy(next, L->bin_start, L->B * sizeof *next);
+    for (size_t q = 0; q < Q; q++) {
+        size_t p = L->piece_pat[q];
+        for (size_t a = L->pat_start[p]; a < L->pat_start[p + 1]; a++)
+            L->bin_piece[next[bindex[L->pat_col[a]]]++] = (uint32_t)q;
+    }
+    free(bindex);
+    free(next);
+    return 0;
 }
 
 int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fairc_status *st)
@@ -176,6 +266,7 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
         for (size_t q = rs[i]; q < rs[i + 1]; q++)
             if (is_real[ac[q]]) L->xr[(size_t)rindex[ac[q]] * N + k] = av[q];
     }
+    if (lr_build_pieces(L, N, D, is_real) != 0) goto nomem;
     goto done;
 nomem:
     rc = fairc_fail(st, FAIRC_ENOMEM, "out of memory for the oracle's %zu x %zu inputs", N, D);
@@ -193,25 +284,6 @@ done:
     return rc;
 }
 
-/* Stored rows [r0, r1) of block b. */
-static void lr_block(size_t N, int b, size_t *r0, size_t *r1)
-{
-    *r0 = N * (size_t)b / LR_BLOCKS;
-    *r1 = N * (size_t)(b + 1) / LR_BLOCKS;
-}
-
-/* The pattern of stored row r: the last p with pat_row[p] <= r. */
-static size_t pattern_at(const struct fairc_red_lr_layout *L, size_t r)
-{
-    size_t lo = 0, hi = L->P; /* pat_row[lo] <= r < pat_row[hi] */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (L->pat_row[mid] <= r) lo = mid;
-        else hi = mid;
-    }
-    return lo;
-}
-
 /* ---- Row kernels --------------------------------------------------------------------------
  * Written on 4-lane vectors (GCC's vector extension, also clang's) and compiled twice, for
  * x86-64-v3 (AVX2 and FMA: a * b + c fused) and for baseline x86-64 (two SSE2 halves, not fused),
@@ -225,7 +297,6 @@ static size_t pattern_at(const struct fairc_red_lr_layout *L, size_t r)
 #endif
 typedef double v4d __attribute__((vector_size(32)));
 typedef long long v4i __attribute__((vector_size(32)));
-typedef float v4f __attribute__((vector_size(16)));
 /* m ? a : b lane by lane (m: a comparison's all-ones / zero lanes); macros, since a function
  * taking 32-byte vectors changes its ABI with the target */
 #define V_SEL(m, a, b) ((v4d)(((m) & (v4i)(a)) | (~(m) & (v4i)(b))))
@@ -322,52 +393,74 @@ LR_CLONES static double lr_rows(const double *z, const double *y, const double *
     return V_SUM(acc);
 }
 
-/* sum_k a[k] x[k], on four vector accumulators (an add's latency is four of its issue slots) */
-LR_CLONES static double lr_dot_f(const double *a, const float *x, size_t n)
+/* out[j] = sum_k a[k] x[j][k] for four columns x[0..3] (repeat one to fill), in one sweep over
+ * the rows; two rows of 4 accumulators per column (an FMA's latency is four of its issue slots) */
+LR_CLONES static void lr_dot4_f(const double *a, const double *const x[4], size_t n, double out[4])
 {
-    v4d acc[4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    const double *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+    v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     size_t k = 0;
-    for (; k + 16 <= n; k += 16)
-        for (int u = 0; u < 4; u++) {
-            v4d av;
-            v4f xf;
-            V_LOAD(av, a + k + 4 * u), V_LOAD(xf, x + k + 4 * u);
-            acc[u] += av * __builtin_convertvector(xf, v4d);
-        }
-    for (; k + 4 <= n; k += 4) {
-        v4d av;
-        v4f xf;
-        V_LOAD(av, a + k), V_LOAD(xf, x + k);
-        acc[0] += av * __builtin_convertvector(xf, v4d);
+#define LR_DOT4_STEP(s0, s1, s2, s3, o)                                                         \
+    do {                                                                                      \
+        v4d av_, f0_, f1_, f2_, f3_;                                                          \
+        V_LOAD(av_, a + k + (o));                                                             \
+        V_LOAD(f0_, x0 + k + (o)), V_LOAD(f1_, x1 + k + (o));                                 \
+        V_LOAD(f2_, x2 + k + (o)), V_LOAD(f3_, x3 + k + (o));                                 \
+        s0 += av_ * f0_;                                                                       \
+        s1 += av_ * f1_;                                                                       \
+        s2 += av_ * f2_;                                                                       \
+        s3 += av_ * f3_;                                                                       \
+    } while (0)
+    for (; k + 8 <= n; k += 8) {
+        LR_DOT4_STEP(a0, a1, a2, a3, 0);
+        LR_DOT4_STEP(b0, b1, b2, b3, 4);
     }
-    double tail = 0;
-    for (; k < n; k++) tail += a[k] * x[k];
-    return V_SUM((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail;
+#undef LR_DOT4_STEP
+    double t[4] = {0, 0, 0, 0};
+    for (; k < n; k++) {
+        t[0] += a[k] * x0[k], t[1] += a[k] * x1[k];
+        t[2] += a[k] * x2[k], t[3] += a[k] * x3[k];
+    }
+    a0 += b0, a1 += b1, a2 += b2, a3 += b3;
+    out[0] = V_SUM(a0) + t[0], out[1] = V_SUM(a1) + t[1];
+    out[2] = V_SUM(a2) + t[2], out[3] = V_SUM(a3) + t[3];
+}
+
+/* out[j] = sum_k a[k] xr[j][k] over rows [r0, r1) for the first m real columns xr (N rows
+ * each), four at a time */
+static void lr_dots(const double *a, const double *xr, size_t N, size_t r0, size_t r1, size_t m,
+                    double *out)
+{
+    for (size_t j0 = 0; j0 < m; j0 += 4) {
+        const double *x[4];
+        double o[4];
+        for (size_t j = 0; j < 4; j++) x[j] = xr + (j0 + j < m ? j0 + j : j0) * N + r0;
+        lr_dot4_f(a + r0, x, r1 - r0, o);
+        for (size_t j = 0; j < 4 && j0 + j < m; j++) out[j0 + j] = o[j];
+    }
 }
 
 /* z[k] += c x[k] */
-LR_CLONES static void lr_axpy_f(double *z, double c, const float *x, size_t n)
+LR_CLONES static void lr_axpy(double *z, double c, const double *x, size_t n)
 {
     size_t k = 0;
     for (; k + 4 <= n; k += 4) {
-        v4d zv;
-        v4f xf;
-        V_LOAD(zv, z + k), V_LOAD(xf, x + k);
-        zv += c * __builtin_convertvector(xf, v4d);
+        v4d zv, xv;
+        V_LOAD(zv, z + k), V_LOAD(xv, x + k);
+        zv += c * xv;
         memcpy(z + k, &zv, sizeof zv);
     }
     for (; k < n; k++) z[k] += c * x[k];
 }
 
 /* t[k] = h[k] x[k] */
-LR_CLONES static void lr_scale_f(double *t, const double *h, const float *x, size_t n)
+LR_CLONES static void lr_scale(double *t, const double *h, const double *x, size_t n)
 {
     size_t k = 0;
     for (; k + 4 <= n; k += 4) {
-        v4d hv;
-        v4f xf;
-        V_LOAD(hv, h + k), V_LOAD(xf, x + k);
-        hv *= __builtin_convertvector(xf, v4d);
+        v4d hv, xv;
+        V_LOAD(hv, h + k), V_LOAD(xv, x + k);
+        hv *= xv;
         memcpy(t + k, &hv, sizeof hv);
     }
     for (; k < n; k++) t[k] = h[k] * x[k];
@@ -378,72 +471,6 @@ LR_CLONES static void lr_scale_f(double *t, const double *h, const float *x, siz
 #elif defined(__GNUC__)
 #pragma GCC pop_options
 #endif
-
-/* Block b's pass: scores z, the score gradients wg and curvatures hw of its rows, its part of
- * the objective (pg[n]) and of the gradient (pg[0..n), gr: the real columns'). at_zero: only
- * wg and the gradient at coef = 0 (p = 1/2 on every row: no scores, no exp or log). */
-static void lr_pass_block(const fairc_red_lr *lr, int b, const double *y, const double *w,
-                          const double *coef, double *z, double *wg, double *hw, double *pg,
-                          int at_zero)
-{
-    const struct fairc_red_lr_layout *L = lr->lay;
-    size_t N = lr->N, D = lr->D, n = D + 1, r0, r1;
-    lr_block(N, b, &r0, &r1);
-    memset(pg, 0, (n + 1) * sizeof *pg);
-    if (r0 == r1) return;
-    if (at_zero) {
-        for (size_t k = r0; k < r1; k++) wg[k] = w[k] * (0.5 - y[k]);
-    } else {
-        for (size_t p = pattern_at(L, r0), k = r0; k < r1; p++) {
-            size_t k1 = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
-            const uint32_t *pc = L->pat_col + L->pat_start[p];
-            size_t m = L->pat_start[p + 1] - L->pat_start[p];
-            double zp = coef[D];
-            for (size_t a = 0; a < m; a++) zp += coef[pc[a]];
-            for (; k < k1; k++) z[k] = zp;
-        }
-        for (size_t j = 0; j < L->R; j++)
-            if (coef[L->real[j]] != 0) lr_axpy_f(z + r0, coef[L->real[j]], L->xr + j * N + r0, r1 - r0);
-        pg[n] = lr_rows(z + r0, y + r0, w + r0, r1 - r0, wg + r0, hw + r0);
-    }
-    for (size_t j = 0; j < L->R; j++) pg[L->real[j]] = lr_dot_f(wg + r0, L->xr + j * N + r0, r1 - r0);
-    for (size_t p = pattern_at(L, r0), k = r0; k < r1; p++) {
-        size_t k1 = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
-        const uint32_t *pc = L->pat_col + L->pat_start[p];
-        size_t m = L->pat_start[p + 1] - L->pat_start[p];
-        double rp = 0;
-        for (; k < k1; k++) rp += wg[k];
-        for (size_t a = 0; a < m; a++) pg[pc[a]] += rp;
-        pg[D] += rp;
-    }
-}
-
-/* The objective and its gradient g (D + 1) at coef, with every row's score z, score gradient wg
- * and curvature hw (N, stored row order, as y and w). part: LR_BLOCKS (D + 2) doubles. */
-static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
-                           double inv_C, double *z, double *wg, double *g, double *hw,
-                           double *part, int threads, int at_zero)
-{
-    size_t D = lr->D, n = D + 1;
-    (void)threads;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : omp_get_max_threads())
-#endif
-    for (int b = 0; b < LR_BLOCKS; b++)
-        lr_pass_block(lr, b, y, w, coef, z, wg, hw, part + (size_t)b * (n + 1), at_zero);
-    double f = 0;
-    memset(g, 0, n * sizeof *g);
-    for (int b = 0; b < LR_BLOCKS; b++) {
-        const double *pg = part + (size_t)b * (n + 1);
-        for (size_t j = 0; j < n; j++) g[j] += pg[j];
-        f += pg[n];
-    }
-    for (size_t j = 0; j < D; j++) {
-        f += 0.5 * inv_C * coef[j] * coef[j];
-        g[j] += inv_C * coef[j];
-    }
-    return f;
-}
 
 /* H[max(a, b)][min(a, b)] += v: the lower triangle. */
 static inline void lower_add(double *H, size_t n, uint32_t a, uint32_t b, double v)
@@ -456,79 +483,181 @@ static inline void lower_add(double *H, size_t n, uint32_t a, uint32_t b, double
     H[(size_t)a * n + b] += v;
 }
 
-/* Block b's part of X^T diag(hw) X (lower triangle of Hb, n x n, the intercept as column D).
- * scratch: R (D + 2) doubles; t: the block's rows' slice of an N-array. A pattern's binary columns take its summed
- * curvature hp and its real sums hu, spread once over the pattern's columns; real x real pairs
- * are dot products over the block's rows. */
-static void lr_hessian_block(const fairc_red_lr *lr, int b, const double *hw, double *Hb,
-                             double *scratch, double *t)
+/* Block b's part of a pass: the scores z, score gradients wg and curvatures hw of its rows, and
+ * each of its pieces' sum of wg (rp). pg (R + 2): the real columns' gradient, the intercept's,
+ * the loss. at_zero: only wg and the gradient at coef = 0 (p = 1/2 on every row: no scores, no
+ * exp or log). */
+static void lr_pass_block(const fairc_red_lr *lr, int b, const double *y, const double *w,
+                          const double *coef, double *z, double *wg, double *hw, double *rp,
+                          double *pg, int at_zero)
 {
     const struct fairc_red_lr_layout *L = lr->lay;
-    size_t N = lr->N, D = lr->D, n = D + 1, R = L->R, r0, r1;
+    size_t N = lr->N, D = lr->D, R = L->R, r0, r1;
     lr_block(N, b, &r0, &r1);
-    for (size_t i = 0; i < n; i++) memset(Hb + i * n, 0, (i + 1) * sizeof *Hb);
+    memset(pg, 0, (R + 2) * sizeof *pg);
     if (r0 == r1) return;
-    double *hu = scratch, *Sbr = hu + R; /* Sbr: binary column x real column */
-    memset(Sbr, 0, R * (D + 1) * sizeof *Sbr);
-    double *Hi = Hb + D * n; /* the intercept's row */
-    for (size_t p = pattern_at(L, r0), k = r0; k < r1; p++) {
-        size_t k0 = k, k1 = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
-        double hp = 0;
-        for (; k < k1; k++) hp += hw[k];
-        if (hp == 0) continue; /* hw >= 0: then every hu is 0 too */
-        for (size_t j = 0; j < R; j++) {
-            const float *x = L->xr + j * N;
-            double s = 0;
-            for (size_t q = k0; q < k1; q++) s += hw[q] * x[q];
-            hu[j] = s;
+    if (at_zero) {
+        for (size_t k = r0; k < r1; k++) wg[k] = w[k] * (0.5 - y[k]);
+    } else {
+        for (size_t q = L->blk[b]; q < L->blk[b + 1]; q++) {
+            size_t p = L->piece_pat[q];
+            double zp = coef[D];
+            for (size_t a = L->pat_start[p]; a < L->pat_start[p + 1]; a++) zp += coef[L->pat_col[a]];
+            for (size_t k = L->piece_row[q]; k < L->piece_row[q + 1]; k++) z[k] = zp;
         }
-        const uint32_t *pc = L->pat_col + L->pat_start[p];
-        size_t m = L->pat_start[p + 1] - L->pat_start[p];
-        for (size_t a = 0; a < m; a++) {
-            double *row = Hb + (size_t)pc[a] * n, *srow = Sbr + (size_t)pc[a] * R;
-            for (size_t q = 0; q <= a; q++) row[pc[q]] += hp;
-            for (size_t j = 0; j < R; j++) srow[j] += hu[j];
-            Hi[pc[a]] += hp;
-        }
-        Hi[D] += hp;
-    }
-    for (size_t a = 0; a < R; a++) {
-        const float *xa = L->xr + a * N + r0;
-        lr_scale_f(t, hw + r0, xa, r1 - r0);
-        double *row = Hb + (size_t)L->real[a] * n;
-        for (size_t q = 0; q <= a; q++) row[L->real[q]] += lr_dot_f(t, L->xr + q * N + r0, r1 - r0);
-        Hi[L->real[a]] += lr_dot_f(hw + r0, xa, r1 - r0);
-    }
-    for (size_t c = 0; c < D; c++)
         for (size_t j = 0; j < R; j++)
-            if (Sbr[c * R + j] != 0) lower_add(Hb, n, (uint32_t)c, L->real[j], Sbr[c * R + j]);
+            if (coef[L->real[j]] != 0) lr_axpy(z + r0, coef[L->real[j]], L->xr + j * N + r0, r1 - r0);
+        pg[R + 1] = lr_rows(z + r0, y + r0, w + r0, r1 - r0, wg + r0, hw + r0);
+    }
+    lr_dots(wg, L->xr, N, r0, r1, R, pg);
+    double gi = 0;
+    for (size_t q = L->blk[b]; q < L->blk[b + 1]; q++) {
+        double sq = 0;
+        for (size_t k = L->piece_row[q]; k < L->piece_row[q + 1]; k++) sq += wg[k];
+        rp[q] = sq;
+        gi += sq;
+    }
+    pg[R] = gi;
+}
+
+/* The objective and its gradient g (D + 1) at coef, with every row's score z, score gradient wg
+ * and curvature hw (N, stored row order, as y and w). part: LR_BLOCKS (R + 2) doubles, rp: Q.
+ * Blocks, then binary columns (each the sum over its pieces, in piece order): the same bits on
+ * any thread count. */
+static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double *w, const double *coef,
+                           double inv_C, double *z, double *wg, double *g, double *hw,
+                           double *part, double *rp, int threads, int at_zero)
+{
+    const struct fairc_red_lr_layout *L = lr->lay;
+    size_t D = lr->D, R = L->R;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
+#endif
+    {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int b = 0; b < LR_BLOCKS; b++)
+            lr_pass_block(lr, b, y, w, coef, z, wg, hw, rp, part + (size_t)b * (R + 2), at_zero);
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (size_t c = 0; c < L->B; c++) {
+            double s = 0;
+            for (size_t e = L->bin_start[c]; e < L->bin_start[c + 1]; e++) s += rp[L->bin_piece[e]];
+            g[L->bin[c]] = s;
+        }
+    }
+    double f = 0, gi = 0;
+    for (size_t j = 0; j < R; j++) g[L->real[j]] = 0;
+    for (int b = 0; b < LR_BLOCKS; b++) {
+        const double *pg = part + (size_t)b * (R + 2);
+        for (size_t j = 0; j < R; j++) g[L->real[j]] += pg[j];
+        gi += pg[R];
+        f += pg[R + 1];
+    }
+    g[D] = gi;
+    for (size_t j = 0; j < D; j++) {
+        f += 0.5 * inv_C * coef[j] * coef[j];
+        g[j] += inv_C * coef[j];
+    }
+    return f;
+}
+
+/* Block b's rows' part of the Hessian's real columns: hr gets, for a < R, the pairs
+ * sum h x_a x_q (q <= a, at a(a+1)/2 + q) and then the R sums h x_a; each piece q of the block
+ * gets ph[q S] = its rows' sum of h and ph[q S + 1 + j] = their sum of h x_j (S = 1 + R4, R4: R
+ * rounded up to 4, zero padded). t: the block's slice of an N-array. */
+static void lr_hessian_block(const fairc_red_lr *lr, int b, const double *hw, double *ph,
+                             size_t S, double *hr, double *t)
+{
+    const struct fairc_red_lr_layout *L = lr->lay;
+    size_t N = lr->N, R = L->R, r0, r1;
+    lr_block(N, b, &r0, &r1);
+    memset(hr, 0, (R * (R + 1) / 2 + R) * sizeof *hr);
+    for (size_t q = L->blk[b]; q < L->blk[b + 1]; q++) {
+        size_t k0 = L->piece_row[q], k1 = L->piece_row[q + 1];
+        double *o = ph + q * S, hp = 0;
+        for (size_t k = k0; k < k1; k++) hp += hw[k];
+        o[0] = hp;
+        for (size_t j = 0; j < R; j++) {
+            const double *x = L->xr + j * N;
+            double sj = 0;
+            for (size_t k = k0; k < k1; k++) sj += hw[k] * x[k];
+            o[1 + j] = sj;
+        }
+        for (size_t j = R; j + 1 < S; j++) o[1 + j] = 0;
+    }
+    if (r0 == r1) return;
+    lr_dots(hw, L->xr, N, r0, r1, R, hr + R * (R + 1) / 2);
+    for (size_t a = 0; a < R; a++) {
+        lr_scale(t, hw + r0, L->xr + a * N + r0, r1 - r0);
+        lr_dots(t - r0, L->xr, N, r0, r1, a + 1, hr + a * (a + 1) / 2);
+    }
 }
 
 /* H (n, n), lower triangle: X^T diag(hw) X with the intercept as column D, plus the penalty
- * inv_C + ridge on beta's diagonal and ridge on the intercept's. Hpart: LR_BLOCKS n^2 doubles,
- * scratch: LR_BLOCKS R (D + 2) + N doubles. */
+ * inv_C + ridge on beta's diagonal and ridge on the intercept's. scratch: Q (1 + R4) +
+ * LR_BLOCKS (R (R + 1) / 2 + R) + N doubles. A binary column's row takes, from each of its
+ * pieces, the piece's summed curvature at the piece's binary columns up to the diagonal, and
+ * its real sums: no partial matrices, and each entry is written by one thread. */
 static void lr_hessian(const fairc_red_lr *lr, const double *hw, double inv_C, double ridge,
-                       double *H, double *Hpart, double *scratch, int threads)
+                       double *H, double *scratch, int threads)
 {
-    size_t N = lr->N, D = lr->D, n = D + 1, R = lr->lay->R;
+    const struct fairc_red_lr_layout *L = lr->lay;
+    size_t N = lr->N, D = lr->D, n = D + 1, R = L->R, S = 1 + (R + 3) / 4 * 4;
+    size_t nh = R * (R + 1) / 2 + R;
+    double *ph = scratch, *hr = ph + L->Q * S, *t = hr + (size_t)LR_BLOCKS * nh;
+    for (size_t i = 0; i < n; i++) memset(H + i * n, 0, (i + 1) * sizeof *H);
     (void)threads;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : omp_get_max_threads())
+#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
 #endif
-    for (int b = 0; b < LR_BLOCKS; b++) {
-        size_t r0, r1;
-        lr_block(N, b, &r0, &r1);
-        lr_hessian_block(lr, b, hw, Hpart + (size_t)b * n * n, scratch + (size_t)b * R * (D + 2),
-                         scratch + (size_t)LR_BLOCKS * R * (D + 2) + r0);
-    }
-    for (size_t i = 0; i < n; i++) {
-        double *Hrow = H + i * n;
-        memcpy(Hrow, Hpart + i * n, (i + 1) * sizeof *H);
-        for (int b = 1; b < LR_BLOCKS; b++) {
-            const double *row = Hpart + (size_t)b * n * n + i * n;
-            for (size_t j = 0; j <= i; j++) Hrow[j] += row[j];
+    {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int b = 0; b < LR_BLOCKS; b++) {
+            size_t r0, r1;
+            lr_block(N, b, &r0, &r1);
+            lr_hessian_block(lr, b, hw, ph, S, hr + (size_t)b * nh, t + r0);
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+        for (size_t c = 0; c < L->B; c++) {
+            size_t cc = L->bin[c];
+            double *row = H + cc * n;
+            for (size_t e = L->bin_start[c]; e < L->bin_start[c + 1]; e++) {
+                size_t q = L->bin_piece[e], p = L->piece_pat[q];
+                double hp = ph[q * S];
+                /* the pattern's columns are ascending and include cc: up to it */
+                for (const uint32_t *a = L->pat_col + L->pat_start[p];; a++) {
+                    row[*a] += hp;
+                    if (*a == cc) break;
+                }
+            }
+            H[D * n + cc] = row[cc];
+            for (size_t j0 = 0; j0 < R; j0 += 4) {
+                double acc[4] = {0, 0, 0, 0};
+                for (size_t e = L->bin_start[c]; e < L->bin_start[c + 1]; e++) {
+                    const double *o = ph + L->bin_piece[e] * S + 1 + j0;
+                    acc[0] += o[0], acc[1] += o[1], acc[2] += o[2], acc[3] += o[3];
+                }
+                for (size_t j = j0; j < R && j < j0 + 4; j++) lower_add(H, n, (uint32_t)cc, L->real[j], acc[j - j0]);
+            }
         }
     }
+    double *Hi = H + D * n;
+    for (int b = 0; b < LR_BLOCKS; b++) {
+        const double *h = hr + (size_t)b * nh;
+        for (size_t a = 0; a < R; a++) {
+            for (size_t q = 0; q <= a; q++) H[(size_t)L->real[a] * n + L->real[q]] += h[a * (a + 1) / 2 + q];
+            Hi[L->real[a]] += h[R * (R + 1) / 2 + a];
+        }
+    }
+    for (size_t q = 0; q < L->Q; q++) Hi[D] += ph[q * S];
     for (size_t j = 0; j < n; j++) H[j * n + j] += (j < D ? inv_C : 0.0) + ridge;
 }
 
@@ -600,8 +729,8 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     if (iterations) *iterations = 0;
     if (!(C > 0) || !isfinite(C)) return fairc_fail(st, FAIRC_EINVAL, "the oracle's solver needs a finite C > 0");
     double inv_C = 1.0 / C;
-    size_t hs = (size_t)LR_BLOCKS * R * (D + 2) + N; /* the Hessian's scratch */
-    size_t nd = 8 * N + 5 * n + n * n + (size_t)LR_BLOCKS * (n * n + n + 1) + (size_t)LR_BLOCKS * R * (D + 2);
+    size_t Q = lr->lay->Q, hs = Q * (1 + (R + 3) / 4 * 4) + (size_t)LR_BLOCKS * (R * (R + 1) / 2 + R) + N;
+    size_t nd = 7 * N + 5 * n + n * n + hs + (size_t)LR_BLOCKS * (R + 2) + Q;
     double *mem = malloc(nd * sizeof *mem);
     if (!mem) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
     /* labels and weights (1 when w is NULL) in stored row order, gathered once per fit rather
@@ -616,11 +745,11 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     double *q = mem + 2 * n + 2 * N;
     cur.g = q, trial.g = q + n, q += 2 * n;
     cur.hw = q, trial.hw = q + N, q += 2 * N;
-    double *d = q, *H = q + n, *Hpart = H + n * n, *hu = Hpart + (size_t)LR_BLOCKS * n * n;
-    double *part = hu + hs, *wg = part + (size_t)LR_BLOCKS * (n + 1);
+    double *d = q, *H = q + n, *hscratch = H + n * n, *part = hscratch + hs;
+    double *rp = part + (size_t)LR_BLOCKS * (R + 2), *wg = rp + Q;
     /* the scale of tol: the gradient at coef = 0, as fairc_logistic_fit's test */
     memset(trial.coef, 0, n * sizeof *trial.coef);
-    lr_pass_mode(lr, y, w, trial.coef, inv_C, NULL, wg, trial.g, NULL, part, threads, 1);
+    lr_pass_mode(lr, y, w, trial.coef, inv_C, NULL, wg, trial.g, NULL, part, rp, threads, 1);
     double g0 = lr_norm(trial.g, n);
     /* The start: the lowest objective among the given points and the intercept-only model
      * (coefficients 0, intercept the weighted log-odds). A warm start from other multipliers
@@ -635,7 +764,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     double f = (sp + sn) * ((b > 0 ? b : 0) + log1p(exp(-fabs(b)))) - b * sp, f_int = f;
     for (size_t k = 0; k < n_starts; k++) {
         memcpy(trial.coef, starts[k], n * sizeof *trial.coef);
-        double fk = lr_pass_mode(lr, y, w, trial.coef, inv_C, trial.z, wg, trial.g, trial.hw, part, threads, 0);
+        double fk = lr_pass_mode(lr, y, w, trial.coef, inv_C, trial.z, wg, trial.g, trial.hw, part, rp, threads, 0);
         if (fk < f) {
             f = fk;
             swap_points(&cur, &trial);
@@ -644,7 +773,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     if (f == f_int) { /* no start was better: the intercept-only model, passed over for real */
         memset(cur.coef, 0, n * sizeof *cur.coef);
         cur.coef[D] = b;
-        f = lr_pass_mode(lr, y, w, cur.coef, inv_C, cur.z, wg, cur.g, cur.hw, part, threads, 0);
+        f = lr_pass_mode(lr, y, w, cur.coef, inv_C, cur.z, wg, cur.g, cur.hw, part, rp, threads, 0);
     }
     int it = 0, reuse = 0;
     for (; it < 100; it++) {
@@ -656,12 +785,12 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
          * in exact arithmetic (the intercept's entry is sum hw > 0); should rounding say
          * otherwise, a small ridge. */
         if (!reuse) {
-            lr_hessian(lr, cur.hw, inv_C, 0.0, H, Hpart, hu, threads);
+            lr_hessian(lr, cur.hw, inv_C, 0.0, H, hscratch, threads);
             double top = 0;
             for (size_t j = 0; j < n; j++) top = fmax(top, H[j * n + j]);
             int ok = lr_cholesky(H, n) == 0;
             for (int retry = 0; !ok && retry < 3; retry++) {
-                lr_hessian(lr, cur.hw, inv_C, (top > 0 ? top : 1.0) * 1e-10 * pow(100.0, retry), H, Hpart, hu, threads);
+                lr_hessian(lr, cur.hw, inv_C, (top > 0 ? top : 1.0) * 1e-10 * pow(100.0, retry), H, hscratch, threads);
                 ok = lr_cholesky(H, n) == 0;
             }
             if (!ok) break; /* cannot improve: keep the iterate */
@@ -689,7 +818,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
         int accepted = 0;
         for (int ls = 0; ls < 40 && !accepted; ls++) {
             for (size_t j = 0; j < n; j++) trial.coef[j] = cur.coef[j] + t * d[j];
-            double fn = lr_pass_mode(lr, y, w, trial.coef, inv_C, trial.z, wg, trial.g, trial.hw, part, threads, 0);
+            double fn = lr_pass_mode(lr, y, w, trial.coef, inv_C, trial.z, wg, trial.g, trial.hw, part, rp, threads, 0);
             /* Armijo, or (near the optimum, where f's change is below its rounding) a smaller
              * gradient */
             if (fn <= f + 1e-4 * t * gd ||
@@ -713,7 +842,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
          * there at once (f is convex along d; the best point tried is kept). */
         for (double te = 2; t == 1 && te <= 64 && lr_dot(cur.g, d, n) < 0.25 * gd; te *= 2) {
             for (size_t j = 0; j < n; j++) trial.coef[j] = cur.coef[j] + (te / 2) * d[j];
-            double fn = lr_pass_mode(lr, y, w, trial.coef, inv_C, trial.z, wg, trial.g, trial.hw, part, threads, 0);
+            double fn = lr_pass_mode(lr, y, w, trial.coef, inv_C, trial.z, wg, trial.g, trial.hw, part, rp, threads, 0);
             if (!(fn < f)) break;
             f = fn;
             swap_points(&cur, &trial);
