@@ -140,17 +140,15 @@ int fairc_red_learner_fit_out(const fairc_red_learner *L, const fairc_xy *d, dou
             isfinite(L->logistic.C)) {
             /* params may be one of the starts: copy them first */
             size_t n = d->D + 1;
-            double *mem = warm ? malloc(2 * n * sizeof *mem) : NULL;
+            double *mem = warm ? malloc(n * sizeof *mem) : NULL;
             if (warm && !mem) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
-            const double *starts[2];
+            const double *starts[1];
             size_t n_starts = 0;
+            /* The model of the nearest multipliers when there is one (the last model is one of
+             * the candidates it was chosen from, so it is no nearer), else the last model. */
             if (warm) {
-                memcpy(mem, params, n * sizeof *mem);
+                memcpy(mem, alt ? alt : params, n * sizeof *mem);
                 starts[n_starts++] = mem;
-                if (alt && memcmp(alt, params, n * sizeof *alt) != 0) {
-                    memcpy(mem + n, alt, n * sizeof *mem);
-                    starts[n_starts++] = mem + n;
-                }
             }
             int rc = fairc_red_lr_fit_from(L->lr, d->y, d->w, L->logistic.C, L->logistic.tol,
                                            starts, n_starts, threads, params, out, NULL, st);
