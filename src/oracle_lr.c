@@ -28,6 +28,9 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define LR_BLOCKS 8
 
@@ -178,33 +181,54 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
     lr->N = N;
     lr->D = D;
     lr->lay = L;
-    /* Every row's non-zeros (column, value) in one pass, written without a branch on the value
-     * (one-hot columns make it unpredictable): the next slot is written either way and kept only
-     * for a non-zero. A column is real when one of its non-zeros is not 1. */
-    size_t nnz = 0;
+    /* Every row's non-zeros (column, value) in one pass. Each 64 columns give two bitmaps built
+     * without a branch on the values (one-hot columns make such branches unpredictable): the
+     * non-zeros, and the values neither 0 nor 1 (a column with one is real); the non-zeros are
+     * then read off the set bits. */
+    uint64_t realbits[(FAIRC_RED_LR_MAX_D + 63) / 64] = {0};
+    size_t nnz = 0, room = 16 * N + D;
     rs = malloc((N + 1) * sizeof *rs);
-    if (!rs) goto nomem;
+    ac = malloc(room * sizeof *ac);
+    av = malloc(room * sizeof *av);
+    if (!rs || !ac || !av) goto nomem;
     for (size_t i = 0; i < N; i++) {
         rs[i] = nnz;
+        if (room - nnz < D) { /* room for a whole row */
+            room = 2 * room + D;
+            uint32_t *nac = realloc(ac, room * sizeof *ac);
+            if (nac) ac = nac;
+            float *nav = realloc(av, room * sizeof *av);
+            if (nav) av = nav;
+            if (!nac || !nav) goto nomem;
+        }
         const float *x = X + i * D;
-        for (size_t j = 0; j < D; j++) {
-            nnz += x[j] != 0;
-            is_real[j] |= (unsigned char)((x[j] != 0) & (x[j] != 1));
+        for (size_t w0 = 0; w0 < D; w0 += 64) {
+            size_t m = D - w0 < 64 ? D - w0 : 64;
+            uint64_t nz = 0, re = 0;
+            size_t j = 0;
+#ifdef __SSE2__
+            const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.0f);
+            for (; j + 4 <= m; j += 4) {
+                __m128 v = _mm_loadu_ps(x + w0 + j), n0 = _mm_cmpneq_ps(v, zero);
+                nz |= (uint64_t)_mm_movemask_ps(n0) << j;
+                re |= (uint64_t)_mm_movemask_ps(_mm_and_ps(n0, _mm_cmpneq_ps(v, one))) << j;
+            }
+#endif
+            for (; j < m; j++) {
+                float v = x[w0 + j];
+                nz |= (uint64_t)(v != 0) << j;
+                re |= (uint64_t)((v != 0) & (v != 1)) << j;
+            }
+            realbits[w0 / 64] |= re;
+            for (; nz; nz &= nz - 1) {
+                size_t j = w0 + (size_t)__builtin_ctzll(nz);
+                ac[nnz] = (uint32_t)j;
+                av[nnz++] = x[j];
+            }
         }
     }
     rs[N] = nnz;
-    ac = malloc((nnz + 1) * sizeof *ac);
-    av = malloc((nnz + 1) * sizeof *av);
-    if (!ac || !av) goto nomem;
-    for (size_t i = 0; i < N; i++) {
-        const float *x = X + i * D;
-        size_t q = rs[i];
-        for (size_t j = 0; j < D; j++) {
-            ac[q] = (uint32_t)j;
-            av[q] = x[j];
-            q += x[j] != 0;
-        }
-    }
+    for (size_t j = 0; j < D; j++) is_real[j] = (unsigned char)(realbits[j / 64] >> (j % 64) & 1);
     for (size_t j = 0; j < D; j++) L->R += is_real[j];
     if (!(L->real = malloc((L->R ? L->R : 1) * sizeof *L->real))) goto nomem;
     for (size_t j = 0, r = 0; j < D; j++) {
