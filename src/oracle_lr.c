@@ -490,6 +490,23 @@ LR_CLONES static void lr_scale(double *t, const double *h, const double *x, size
     for (; k < n; k++) t[k] = h[k] * x[k];
 }
 
+/* sum_k a[k] b[k] on two vector accumulators (Cholesky's inner products) */
+LR_CLONES static double lr_dot2(const double *a, const double *b, size_t n)
+{
+    v4d s0 = {0, 0, 0, 0}, s1 = s0;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        v4d a0, a1, b0, b1;
+        V_LOAD(a0, a + k), V_LOAD(a1, a + k + 4), V_LOAD(b0, b + k), V_LOAD(b1, b + k + 4);
+        s0 += a0 * b0;
+        s1 += a1 * b1;
+    }
+    double t = 0;
+    for (; k < n; k++) t += a[k] * b[k];
+    s0 += s1;
+    return V_SUM(s0) + t;
+}
+
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__)
@@ -689,15 +706,12 @@ static void lr_hessian(const fairc_red_lr *lr, const double *hw, double inv_C, d
 static int lr_cholesky(double *A, size_t n)
 {
     for (size_t j = 0; j < n; j++) {
-        double s = A[j * n + j];
-        for (size_t k = 0; k < j; k++) s -= A[j * n + k] * A[j * n + k];
+        double s = A[j * n + j] - lr_dot2(A + j * n, A + j * n, j);
         if (!(s > 0)) return -1;
         s = sqrt(s);
         A[j * n + j] = s;
         for (size_t i = j + 1; i < n; i++) {
-            double t = A[i * n + j];
-            for (size_t k = 0; k < j; k++) t -= A[i * n + k] * A[j * n + k];
-            A[i * n + j] = t / s;
+            A[i * n + j] = (A[i * n + j] - lr_dot2(A + i * n, A + j * n, j)) / s;
         }
     }
     return 0;
