@@ -53,7 +53,9 @@ struct fairc_red_lr_layout {
     size_t B;            /* binary columns */
     uint32_t *bin;       /* (B) their indices in X, ascending */
     size_t *bin_start;   /* (B + 1) into bin_piece */
-    uint32_t *bin_piece; /* each binary column's pieces, ascending */
+    uint32_t *bin_piece; /* each binary column's pieces, ascending; for a *frequent* column (in
+                          * more than half the pieces) the pieces without it */
+    unsigned char *freq; /* (B) frequent */
 };
 
 void fairc_red_lr_free(fairc_red_lr **lrp)
@@ -72,6 +74,7 @@ void fairc_red_lr_free(fairc_red_lr **lrp)
         free(lr->lay->bin);
         free(lr->lay->bin_start);
         free(lr->lay->bin_piece);
+        free(lr->lay->freq);
         free(lr->lay);
     }
     free(lr);
@@ -138,29 +141,51 @@ static int lr_build_pieces(struct fairc_red_lr_layout *L, size_t N, size_t D,
     }
     L->blk[LR_BLOCKS] = Q;
     L->piece_row[Q] = N;
-    /* each binary column's pieces: a counting sort of (column, piece) in piece order */
+    /* each binary column's pieces (a counting sort of (column, piece) in piece order), or for a
+     * frequent column the pieces without it: sums over all pieces less those, half the work
+     * or less (Adult: country = US, race = White, sex = Male...) */
+    size_t *count = calloc(L->B + 1, sizeof *count);
+    uint32_t *fl = NULL;
+    L->freq = calloc(L->B ? L->B : 1, 1);
+    unsigned char *has = calloc(L->B ? L->B : 1, 1);
+    if (!count || !L->freq || !has) goto fail;
     for (size_t q = 0; q < Q; q++) {
         size_t p = L->piece_pat[q];
-        for (size_t a = L->pat_start[p]; a < L->pat_start[p + 1]; a++) L->bin_start[bindex[L->pat_col[a]] + 1]++;
+        for (size_t a = L->pat_start[p]; a < L->pat_start[p + 1]; a++) count[bindex[L->pat_col[a]]]++;
     }
-    for (size_t c = 0; c < L->B; c++) L->bin_start[c + 1] += L->bin_start[c];
-    size_t total = L->bin_start[L->B];
+    for (size_t c = 0; c < L->B; c++) {
+        L->freq[c] = 2 * count[c] > Q;
+        L->bin_start[c + 1] = L->bin_start[c] + (L->freq[c] ? Q - count[c] : count[c]);
+    }
+    size_t total = L->bin_start[L->B], nf = 0;
     L->bin_piece = malloc((total ? total : 1) * sizeof *L->bin_piece);
-    size_t *next = malloc((L->B ? L->B : 1) * sizeof *next);
-    if (!L->bin_piece || !next) {
-        free(bindex);
-        free(next);
-        return -1;
-    }
-    memcpy(next, L->bin_start, L->B * sizeof *next);
+    fl = malloc((L->B ? L->B : 1) * sizeof *fl); /* the frequent columns */
+    if (!L->bin_piece || !fl) goto fail;
+    for (size_t c = 0; c < L->B; c++)
+        if (L->freq[c]) fl[nf++] = (uint32_t)c;
+    memcpy(count, L->bin_start, L->B * sizeof *count); /* now: the next free slot */
     for (size_t q = 0; q < Q; q++) {
         size_t p = L->piece_pat[q];
-        for (size_t a = L->pat_start[p]; a < L->pat_start[p + 1]; a++)
-            L->bin_piece[next[bindex[L->pat_col[a]]]++] = (uint32_t)q;
+        for (size_t a = L->pat_start[p]; a < L->pat_start[p + 1]; a++) {
+            size_t c = bindex[L->pat_col[a]];
+            has[c] = 1;
+            if (!L->freq[c]) L->bin_piece[count[c]++] = (uint32_t)q;
+        }
+        for (size_t f = 0; f < nf; f++)
+            if (!has[fl[f]]) L->bin_piece[count[fl[f]]++] = (uint32_t)q;
+        for (size_t a = L->pat_start[p]; a < L->pat_start[p + 1]; a++) has[bindex[L->pat_col[a]]] = 0;
     }
     free(bindex);
-    free(next);
+    free(count);
+    free(has);
+    free(fl);
     return 0;
+fail:
+    free(bindex);
+    free(count);
+    free(has);
+    free(fl);
+    return -1;
 }
 
 int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fairc_status *st)
@@ -507,6 +532,30 @@ LR_CLONES static double lr_dot2(const double *a, const double *b, size_t n)
     return V_SUM(s0) + t;
 }
 
+/* out[j] = sum over the m pieces of list of ph[q S + 1 + j], j < R4 (a multiple of 4): a binary
+ * column's real sums; two accumulators (even and odd pieces) */
+LR_CLONES static void lr_sum_pieces(const double *ph, size_t S, const uint32_t *list, size_t m,
+                                    size_t R4, double *out)
+{
+    for (size_t j0 = 0; j0 < R4; j0 += 4) {
+        v4d a0 = {0, 0, 0, 0}, a1 = a0;
+        size_t e = 0;
+        for (; e + 2 <= m; e += 2) {
+            v4d o0, o1;
+            V_LOAD(o0, ph + list[e] * S + 1 + j0);
+            V_LOAD(o1, ph + list[e + 1] * S + 1 + j0);
+            a0 += o0, a1 += o1;
+        }
+        if (e < m) {
+            v4d o0;
+            V_LOAD(o0, ph + list[e] * S + 1 + j0);
+            a0 += o0;
+        }
+        a0 += a1;
+        memcpy(out + j0, &a0, sizeof a0);
+    }
+}
+
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__)
@@ -587,6 +636,11 @@ static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double
         for (size_t c = 0; c < L->B; c++) {
             double s = 0;
             for (size_t e = L->bin_start[c]; e < L->bin_start[c + 1]; e++) s += rp[L->bin_piece[e]];
+            if (L->freq[c]) { /* the total (the intercept's, as below) less the pieces without c */
+                double tot = 0;
+                for (int b = 0; b < LR_BLOCKS; b++) tot += part[(size_t)b * (R + 2) + R];
+                s = tot - s;
+            }
             g[L->bin[c]] = s;
         }
     }
@@ -616,12 +670,13 @@ static void lr_hessian_block(const fairc_red_lr *lr, int b, const double *hw, do
     const struct fairc_red_lr_layout *L = lr->lay;
     size_t N = lr->N, R = L->R, r0, r1;
     lr_block(N, b, &r0, &r1);
-    memset(hr, 0, (R * (R + 1) / 2 + R) * sizeof *hr);
+    memset(hr, 0, (R * (R + 1) / 2 + R + 1) * sizeof *hr);
     for (size_t q = L->blk[b]; q < L->blk[b + 1]; q++) {
         size_t k0 = L->piece_row[q], k1 = L->piece_row[q + 1];
         double *o = ph + q * S, hp = 0;
         for (size_t k = k0; k < k1; k++) hp += hw[k];
         o[0] = hp;
+        hr[R * (R + 1) / 2 + R] += hp;
         for (size_t j = 0; j < R; j++) {
             const double *x = L->xr + j * N;
             double sj = 0;
@@ -640,17 +695,19 @@ static void lr_hessian_block(const fairc_red_lr *lr, int b, const double *hw, do
 
 /* H (n, n), lower triangle: X^T diag(hw) X with the intercept as column D, plus the penalty
  * inv_C + ridge on beta's diagonal and ridge on the intercept's. scratch: Q (1 + R4) +
- * LR_BLOCKS (R (R + 1) / 2 + R) + N doubles. A binary column's row takes, from each of its
- * pieces, the piece's summed curvature at the piece's binary columns up to the diagonal, and
- * its real sums: no partial matrices, and each entry is written by one thread. */
+ * LR_BLOCKS (R (R + 1) / 2 + R + 1) + N doubles. A binary column's row takes, from each of its
+ * pieces, the piece's summed curvature at the piece's binary columns before it, and its real
+ * sums; a frequent column's row is the totals less the sums over the pieces without it. No
+ * partial matrices: each entry is written by one thread. */
 static void lr_hessian(const fairc_red_lr *lr, const double *hw, double inv_C, double ridge,
                        double *H, double *scratch, int threads)
 {
     const struct fairc_red_lr_layout *L = lr->lay;
     size_t N = lr->N, D = lr->D, n = D + 1, R = L->R, S = 1 + (R + 3) / 4 * 4;
-    size_t nh = R * (R + 1) / 2 + R;
+    size_t nh = R * (R + 1) / 2 + R + 1; /* a block's pairs, reals, and sum of h */
     double *ph = scratch, *hr = ph + L->Q * S, *t = hr + (size_t)LR_BLOCKS * nh;
     for (size_t i = 0; i < n; i++) memset(H + i * n, 0, (i + 1) * sizeof *H);
+    double *Hi = H + D * n; /* the intercept's row */
     (void)threads;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
@@ -664,41 +721,64 @@ static void lr_hessian(const fairc_red_lr *lr, const double *hw, double inv_C, d
             lr_block(N, b, &r0, &r1);
             lr_hessian_block(lr, b, hw, ph, S, hr + (size_t)b * nh, t + r0);
         }
+        /* the totals over all rows: sum h, and sum h x_j (the intercept's row) */
+        double tot[1 + FAIRC_RED_LR_MAX_D] = {0};
+        for (int b = 0; b < LR_BLOCKS; b++) {
+            const double *h = hr + (size_t)b * nh;
+            tot[0] += h[nh - 1];
+            for (size_t j = 0; j < R; j++) tot[1 + j] += h[R * (R + 1) / 2 + j];
+        }
+        /* the diagonal first: a frequent column's row needs the other columns' */
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (size_t c = 0; c < L->B; c++) {
+            double d = 0;
+            for (size_t e = L->bin_start[c]; e < L->bin_start[c + 1]; e++) d += ph[(size_t)L->bin_piece[e] * S];
+            size_t cc = L->bin[c];
+            H[cc * n + cc] = Hi[cc] = L->freq[c] ? tot[0] - d : d;
+        }
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 4)
 #endif
         for (size_t c = 0; c < L->B; c++) {
-            size_t cc = L->bin[c];
+            size_t cc = L->bin[c], e0 = L->bin_start[c], e1 = L->bin_start[c + 1];
             double *row = H + cc * n;
-            for (size_t e = L->bin_start[c]; e < L->bin_start[c + 1]; e++) {
+            /* every other piece into a second row, so that consecutive pieces' adds to one
+             * entry (a frequent column's) overlap */
+            double alt[FAIRC_RED_LR_MAX_D + 1];
+            memset(alt, 0, cc * sizeof *alt);
+            for (size_t e = e0; e < e1; e++) {
                 size_t q = L->bin_piece[e], p = L->piece_pat[q];
-                double hp = ph[q * S];
-                /* the pattern's columns are ascending and include cc: up to it */
-                for (const uint32_t *a = L->pat_col + L->pat_start[p];; a++) {
-                    row[*a] += hp;
-                    if (*a == cc) break;
-                }
+                double hp = ph[q * S], *dst = (e - e0) % 2 ? alt : row;
+                /* the pattern's columns are ascending (and include cc unless c is frequent) */
+                const uint32_t *a = L->pat_col + L->pat_start[p], *end = L->pat_col + L->pat_start[p + 1];
+                for (; a < end && *a < cc; a++) dst[*a] += hp;
             }
-            H[D * n + cc] = row[cc];
-            for (size_t j0 = 0; j0 < R; j0 += 4) {
-                double acc[4] = {0, 0, 0, 0};
-                for (size_t e = L->bin_start[c]; e < L->bin_start[c + 1]; e++) {
-                    const double *o = ph + L->bin_piece[e] * S + 1 + j0;
-                    acc[0] += o[0], acc[1] += o[1], acc[2] += o[2], acc[3] += o[3];
+            for (size_t j = 0; j < cc; j++) row[j] += alt[j];
+            if (L->freq[c]) /* binary columns before cc: their diagonal less the sum found */
+                for (size_t c2 = 0; c2 < c; c2++) {
+                    size_t j = L->bin[c2];
+                    row[j] = H[j * n + j] - row[j];
                 }
-                for (size_t j = j0; j < R && j < j0 + 4; j++) lower_add(H, n, (uint32_t)cc, L->real[j], acc[j - j0]);
-            }
+            double sums[FAIRC_RED_LR_MAX_D + 4];
+            lr_sum_pieces(ph, S, L->bin_piece + e0, e1 - e0, S - 1, sums);
+            for (size_t j = 0; j < R; j++)
+                lower_add(H, n, (uint32_t)cc, L->real[j], L->freq[c] ? tot[1 + j] - sums[j] : sums[j]);
+        }
+#ifdef _OPENMP
+#pragma omp single
+#endif
+        {
+            Hi[D] = tot[0];
+            for (size_t j = 0; j < R; j++) Hi[L->real[j]] = tot[1 + j];
         }
     }
-    double *Hi = H + D * n;
     for (int b = 0; b < LR_BLOCKS; b++) {
         const double *h = hr + (size_t)b * nh;
-        for (size_t a = 0; a < R; a++) {
+        for (size_t a = 0; a < R; a++)
             for (size_t q = 0; q <= a; q++) H[(size_t)L->real[a] * n + L->real[q]] += h[a * (a + 1) / 2 + q];
-            Hi[L->real[a]] += h[R * (R + 1) / 2 + a];
-        }
     }
-    for (size_t q = 0; q < L->Q; q++) Hi[D] += ph[q * S];
     for (size_t j = 0; j < n; j++) H[j * n + j] += (j < D ? inv_C : 0.0) + ridge;
 }
 
@@ -767,7 +847,7 @@ int fairc_red_lr_fit_from(const fairc_red_lr *lr, const double *y, const double 
     if (iterations) *iterations = 0;
     if (!(C > 0) || !isfinite(C)) return fairc_fail(st, FAIRC_EINVAL, "the oracle's solver needs a finite C > 0");
     double inv_C = 1.0 / C;
-    size_t Q = lr->lay->Q, hs = Q * (1 + (R + 3) / 4 * 4) + (size_t)LR_BLOCKS * (R * (R + 1) / 2 + R) + N;
+    size_t Q = lr->lay->Q, hs = Q * (1 + (R + 3) / 4 * 4) + (size_t)LR_BLOCKS * (R * (R + 1) / 2 + R + 1) + N;
     size_t nd = 7 * N + 5 * n + n * n + hs + (size_t)LR_BLOCKS * (R + 2) + Q;
     double *mem = malloc(nd * sizeof *mem);
     if (!mem) return fairc_fail(st, FAIRC_ENOMEM, "out of memory");
