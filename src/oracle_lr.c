@@ -188,6 +188,43 @@ fail:
     return -1;
 }
 
+/* Renumbers the patterns by their number of rows (then by first appearance), so that the loops
+ * over a pattern's rows run the same number of times for long stretches: a loop of 1 to 4 turns
+ * (Adult) whose count changes every time mispredicts its exit about once a pattern. */
+static int lr_order_patterns(struct fairc_red_lr_layout *L, uint32_t *pid, size_t N)
+{
+    size_t P = L->P;
+    size_t *cnt = calloc(P + 1, sizeof *cnt), *start = malloc((P + 1) * sizeof *start);
+    uint32_t *order = malloc((P ? P : 1) * sizeof *order), *rank = malloc((P ? P : 1) * sizeof *rank);
+    uint32_t *col = malloc((L->pat_start[P] ? L->pat_start[P] : 1) * sizeof *col);
+    size_t maxc = 0;
+    if (!cnt || !start || !order || !rank || !col) goto fail;
+    for (size_t i = 0; i < N; i++) cnt[pid[i]]++;
+    for (size_t p = 0; p < P; p++) maxc = cnt[p] > maxc ? cnt[p] : maxc;
+    /* a counting sort by count, stable: first appearance within a count */
+    size_t *bucket = calloc(maxc + 2, sizeof *bucket);
+    if (!bucket) goto fail;
+    for (size_t p = 0; p < P; p++) bucket[cnt[p] + 1]++;
+    for (size_t c = 0; c <= maxc; c++) bucket[c + 1] += bucket[c];
+    for (size_t p = 0; p < P; p++) order[bucket[cnt[p]]++] = (uint32_t)p;
+    free(bucket);
+    start[0] = 0;
+    for (size_t r = 0; r < P; r++) {
+        size_t p = order[r], m = L->pat_start[p + 1] - L->pat_start[p];
+        rank[p] = (uint32_t)r;
+        memcpy(col + start[r], L->pat_col + L->pat_start[p], m * sizeof *col);
+        start[r + 1] = start[r] + m;
+    }
+    memcpy(L->pat_start, start, (P + 1) * sizeof *start);
+    memcpy(L->pat_col, col, start[P] * sizeof *col);
+    for (size_t i = 0; i < N; i++) pid[i] = rank[pid[i]];
+    free(cnt), free(start), free(order), free(rank), free(col);
+    return 0;
+fail:
+    free(cnt), free(start), free(order), free(rank), free(col);
+    return -1;
+}
+
 int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fairc_status *st)
 {
     *out = NULL;
@@ -300,6 +337,7 @@ int fairc_red_lr_new(const float *X, size_t N, size_t D, fairc_red_lr **out, fai
     free(cols);
     if (N == 0) L->pat_start[++P] = 0; /* one empty pattern */
     L->P = P;
+    if (lr_order_patterns(L, pid, N) != 0) goto nomem;
     /* rows grouped by pattern, in row order within one: a counting sort */
     L->pat_row = calloc(P + 1, sizeof *L->pat_row);
     L->perm = malloc((N ? N : 1) * sizeof *L->perm);
