@@ -128,7 +128,8 @@ void fairc_red_lr_free(fairc_red_lr **lr);
  * backtracking line search, from coef (warm, when better) or the intercept-only model, to ||grad|| <= tol ||grad at 0||. The
  * optimum is fairc_logistic_fit's (its tests compare them); what differs is the cost of a call.
  * scores (N, may be NULL) gets x_i . beta + b at the result. Sums run over 8 fixed row blocks
- * added in block order: the same bits on any thread count (threads: 0 for OpenMP's choice).
+ * added in block order: the same bits on any thread count (threads: 0 for OpenMP's choice); the
+ * row kernels use FMA where the CPU has it, so CPUs with and without differ in the last bits.
  * *iterations (may be NULL) gets the Newton steps taken. */
 int fairc_red_lr_fit(const fairc_red_lr *lr, const double *y, const double *w, double C,
                      double tol, int warm, int threads, double *coef, double *scores,

@@ -482,7 +482,7 @@ TEST(expgrad_oracle_logistic_solver_matches_fairc_logistic_fit)
     free(X), free(y), free(w);
 }
 
-/* The same with more real columns than the pattern layout takes (every column is then real),
+/* The same with many real columns (64 of 72, stored dense),
  * a column mixing 1 with other values (real, not one-hot), rows without any one-hot column,
  * and a start far from the optimum (the intercept-only start wins): fairc_logistic_fit's optimum
  * each time, and the same bits on 1 and 2 threads. */
@@ -524,4 +524,53 @@ TEST(expgrad_oracle_logistic_solver_layouts_and_starts)
         fairc_red_lr_free(&lr);
         free(X), free(y), free(w), free(ref), free(got), free(bad), free(z1), free(z2);
     }
+}
+
+/* One-hot columns present in almost every pattern (the solver sums those over the pieces
+ * without them), patterns of 1 to hundreds of rows, a row count that is not a multiple of the
+ * 4-row vectors or the 8 blocks, one real column: fairc_logistic_fit's optimum, cold and warm,
+ * and the same bits on 1 and 2 threads. */
+TEST(expgrad_oracle_logistic_solver_frequent_columns)
+{
+    size_t N = 2001, D = 10;
+    float *X = calloc(N * D, sizeof *X);
+    double *y = malloc(N * sizeof *y), *w = malloc(N * sizeof *w);
+    fairc_rng r;
+    fairc_rng_seed(&r, 3, "test/expgrad/lr-frequent");
+    for (size_t i = 0; i < N; i++) {
+        float *x = X + i * D;
+        x[0] = (float)fairc_rng_normal(&r);
+        if (i % 50 == 0) { /* the only pattern without columns 2 and 5 */
+            x[3] = x[6] = x[7] = 1;
+        } else {
+            x[2] = 1;                                       /* frequent */
+            x[fairc_rng_uniform(&r) < 0.9 ? 5 : 6] = 1;     /* 5: frequent */
+            if (i % 7) x[7 + fairc_rng_below(&r, 3)] = 1;   /* some rows: none of 7-9 */
+            if (i % 3 == 0) x[4] = 1;
+        }
+        y[i] = fairc_rng_uniform(&r) < 1 / (1 + exp(-(x[0] + x[5] - x[8] - 0.5)));
+        w[i] = 0.3 + fairc_rng_uniform(&r);
+    }
+    fairc_red_lr *lr = NULL;
+    fairc_status st = {0};
+    CHECK(fairc_red_lr_new(X, N, D, &lr, &st) == FAIRC_OK);
+    fairc_xy d = {N, D, X, y, w};
+    fairc_logistic_params lp;
+    fairc_logistic_params_init(&lp);
+    double ref[11] = {0}, got[11] = {0}, *z1 = malloc(N * sizeof *z1), *z2 = malloc(N * sizeof *z2);
+    CHECK(fairc_logistic_fit(&d, &lp, ref, NULL, &st) == FAIRC_OK);
+    int it = 0;
+    CHECK(fairc_red_lr_fit(lr, y, w, 1.0, 1e-10, 0, 1, got, z1, &it, &st) == FAIRC_OK);
+    CHECK(it > 0 && it < 30);
+    for (size_t j = 0; j <= D; j++) CHECK_NEAR(got[j], ref[j], 1e-8, 1e-8);
+    double s[2001];
+    fairc_linear_predict(ref, X, N, D, s, NULL, 1);
+    for (size_t i = 0; i < N; i++) CHECK_NEAR(z1[i], s[i], 1e-7, 1e-7);
+    for (size_t j = 0; j <= D; j++) got[j] = ref[j] * 0.5 - 0.1;
+    CHECK(fairc_red_lr_fit(lr, y, w, 1.0, 1e-10, 1, 2, got, z2, &it, &st) == FAIRC_OK);
+    for (size_t j = 0; j <= D; j++) CHECK_NEAR(got[j], ref[j], 1e-8, 1e-8);
+    CHECK(fairc_red_lr_fit(lr, y, w, 1.0, 1e-10, 0, 2, got, z2, &it, &st) == FAIRC_OK);
+    CHECK_MSG(memcmp(z1, z2, N * sizeof *z1) == 0, "scores differ between 1 and 2 threads");
+    fairc_red_lr_free(&lr);
+    free(X), free(y), free(w), free(z1), free(z2);
 }
