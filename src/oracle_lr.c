@@ -56,6 +56,8 @@ struct fairc_red_lr_layout {
     uint32_t *bin_piece; /* each binary column's pieces, ascending; for a *frequent* column (in
                           * more than half the pieces) the pieces without it */
     unsigned char *freq; /* (B) frequent */
+    uint32_t *ent_col;   /* for each entry of bin_piece: its pattern's columns (into pat_col) */
+    uint32_t *ent_before; /* and how many of them come before the entry's own column */
 };
 
 void fairc_red_lr_free(fairc_red_lr **lrp)
@@ -75,6 +77,8 @@ void fairc_red_lr_free(fairc_red_lr **lrp)
         free(lr->lay->bin_start);
         free(lr->lay->bin_piece);
         free(lr->lay->freq);
+        free(lr->lay->ent_col);
+        free(lr->lay->ent_before);
         free(lr->lay);
     }
     free(lr);
@@ -175,6 +179,17 @@ static int lr_build_pieces(struct fairc_red_lr_layout *L, size_t N, size_t D,
             if (!has[fl[f]]) L->bin_piece[count[fl[f]]++] = (uint32_t)q;
         for (size_t a = L->pat_start[p]; a < L->pat_start[p + 1]; a++) has[bindex[L->pat_col[a]]] = 0;
     }
+    /* per entry, what the Hessian's loop over it needs, without chasing piece -> pattern */
+    L->ent_col = malloc((total ? total : 1) * sizeof *L->ent_col);
+    L->ent_before = malloc((total ? total : 1) * sizeof *L->ent_before);
+    if (!L->ent_col || !L->ent_before) goto fail;
+    for (size_t c = 0; c < L->B; c++)
+        for (size_t e = L->bin_start[c]; e < L->bin_start[c + 1]; e++) {
+            size_t p = L->piece_pat[L->bin_piece[e]], a = L->pat_start[p];
+            L->ent_col[e] = (uint32_t)a;
+            while (a < L->pat_start[p + 1] && L->pat_col[a] < L->bin[c]) a++;
+            L->ent_before[e] = (uint32_t)(a - L->pat_start[p]);
+        }
     free(bindex);
     free(count);
     free(has);
@@ -787,11 +802,11 @@ static void lr_hessian(const fairc_red_lr *lr, const double *hw, double inv_C, d
             double alt[FAIRC_RED_LR_MAX_D + 1];
             memset(alt, 0, cc * sizeof *alt);
             for (size_t e = e0; e < e1; e++) {
-                size_t q = L->bin_piece[e], p = L->piece_pat[q];
-                double hp = ph[q * S], *dst = (e - e0) % 2 ? alt : row;
-                /* the pattern's columns are ascending (and include cc unless c is frequent) */
-                const uint32_t *a = L->pat_col + L->pat_start[p], *end = L->pat_col + L->pat_start[p + 1];
-                for (; a < end && *a < cc; a++) dst[*a] += hp;
+                double hp = ph[(size_t)L->bin_piece[e] * S], *dst = (e - e0) % 2 ? alt : row;
+                /* the pattern's columns before cc (the same count on every piece when each
+                 * categorical has a column in every row: a predictable loop) */
+                const uint32_t *a = L->pat_col + L->ent_col[e];
+                for (uint32_t k = 0; k < L->ent_before[e]; k++) dst[a[k]] += hp;
             }
             for (size_t j = 0; j < cc; j++) row[j] += alt[j];
             if (L->freq[c]) /* binary columns before cc: their diagonal less the sum found */
