@@ -107,19 +107,10 @@ static void lr_block(size_t N, int b, size_t *r0, size_t *r1)
 static int lr_build_pieces(struct fairc_red_lr_layout *L, size_t N, size_t D,
                            const unsigned char *is_real)
 {
-    size_t Q = 0;
-    for (int b = 0; b < LR_BLOCKS; b++) {
-        size_t r0, r1;
-        lr_block(N, b, &r0, &r1);
-        for (size_t p = 0, k = r0; k < r1; Q++) { /* p: the pattern of row k */
-            while (L->pat_row[p + 1] <= k) p++;
-            k = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
-        }
-    }
-    L->Q = Q;
+    size_t Q = L->P + LR_BLOCKS; /* at most: a block boundary cuts one pattern in two */
     L->B = D - L->R;
     L->piece_row = malloc((Q + 1) * sizeof *L->piece_row);
-    L->piece_pat = malloc((Q ? Q : 1) * sizeof *L->piece_pat);
+    L->piece_pat = malloc(Q * sizeof *L->piece_pat);
     L->bin = malloc((L->B ? L->B : 1) * sizeof *L->bin);
     L->bin_start = calloc(L->B + 1, sizeof *L->bin_start);
     uint32_t *bindex = malloc((D ? D : 1) * sizeof *bindex); /* column -> binary index */
@@ -132,17 +123,18 @@ static int lr_build_pieces(struct fairc_red_lr_layout *L, size_t N, size_t D,
         bindex[j] = is_real[j] ? UINT32_MAX : (uint32_t)c++;
     }
     Q = 0;
-    for (int b = 0; b < LR_BLOCKS; b++) {
+    for (size_t b = 0, p = 0; b < LR_BLOCKS; b++) { /* p: the pattern of row k */
         size_t r0, r1;
-        lr_block(N, b, &r0, &r1);
+        lr_block(N, (int)b, &r0, &r1);
         L->blk[b] = Q;
-        for (size_t p = 0, k = r0; k < r1; Q++) {
+        for (size_t k = r0; k < r1; Q++) {
             while (L->pat_row[p + 1] <= k) p++;
             L->piece_row[Q] = k;
             L->piece_pat[Q] = (uint32_t)p;
             k = L->pat_row[p + 1] < r1 ? L->pat_row[p + 1] : r1;
         }
     }
+    L->Q = Q;
     L->blk[LR_BLOCKS] = Q;
     L->piece_row[Q] = N;
     /* each binary column's pieces (a counting sort of (column, piece) in piece order), or for a
@@ -497,7 +489,7 @@ LR_CLONES static double lr_rows(const double *z, const double *y, const double *
 
 /* out[j] = sum_k a[k] x[j][k] for four columns x[0..3] (repeat one to fill), in one sweep over
  * the rows; two rows of 4 accumulators per column (an FMA's latency is four of its issue slots) */
-LR_CLONES static void lr_dot4_f(const double *a, const double *const x[4], size_t n, double out[4])
+LR_CLONES static void lr_dot4(const double *a, const double *const x[4], size_t n, double out[4])
 {
     const double *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
     v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -537,7 +529,7 @@ static void lr_dots(const double *a, const double *xr, size_t N, size_t r0, size
         const double *x[4];
         double o[4];
         for (size_t j = 0; j < 4; j++) x[j] = xr + (j0 + j < m ? j0 + j : j0) * N + r0;
-        lr_dot4_f(a + r0, x, r1 - r0, o);
+        lr_dot4(a + r0, x, r1 - r0, o);
         for (size_t j = 0; j < 4 && j0 + j < m; j++) out[j0 + j] = o[j];
     }
 }
@@ -683,18 +675,15 @@ static double lr_pass_mode(const fairc_red_lr *lr, const double *y, const double
 #endif
         for (int b = 0; b < LR_BLOCKS; b++)
             lr_pass_block(lr, b, y, w, coef, z, wg, hw, rp, part + (size_t)b * (R + 2), at_zero);
+        double tot = 0; /* the intercept's gradient (summed as below), for frequent columns */
+        for (int b = 0; b < LR_BLOCKS; b++) tot += part[(size_t)b * (R + 2) + R];
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
         for (size_t c = 0; c < L->B; c++) {
             double s = 0;
             for (size_t e = L->bin_start[c]; e < L->bin_start[c + 1]; e++) s += rp[L->bin_piece[e]];
-            if (L->freq[c]) { /* the total (the intercept's, as below) less the pieces without c */
-                double tot = 0;
-                for (int b = 0; b < LR_BLOCKS; b++) tot += part[(size_t)b * (R + 2) + R];
-                s = tot - s;
-            }
-            g[L->bin[c]] = s;
+            g[L->bin[c]] = L->freq[c] ? tot - s : s; /* frequent: less the pieces without c */
         }
     }
     double f = 0, gi = 0;
